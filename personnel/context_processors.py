@@ -1,0 +1,7 @@
+from .scoping import role_of
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    role = role_of(user) if user is not None else ""
+    return {"current_role": role, "current_institution": getattr(user, "institution", None)}
