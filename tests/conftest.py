@@ -25,6 +25,12 @@ from tests.factories import (
 PASSWORD = "pass-Word-123"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for production; tests hash dozens of passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class World:
     region: object
@@ -54,7 +60,9 @@ def world(db) -> World:
     commission = InstitutionFactory(name="策勒县卫健委", code="WJW", kind=InstitutionKind.COMMISSION, region=region)
     hospital = InstitutionFactory(name="策勒县人民医院", code="RMYY", parent=commission)
     branch = InstitutionFactory(name="人民医院分院", code="FY", parent=hospital, kind=InstitutionKind.BRANCH)
-    township = InstitutionFactory(name="策勒乡卫生院", code="CLX", parent=commission, kind=InstitutionKind.TOWNSHIP_CENTRE)
+    township = InstitutionFactory(
+        name="策勒乡卫生院", code="CLX", parent=commission, kind=InstitutionKind.TOWNSHIP_CENTRE
+    )
     other_hospital = InstitutionFactory(name="策勒县中医医院", code="ZYY", parent=commission)
     foreign_region = RegionFactory(name="万州区", code="500101")
     PolicyVersionFactory(region=foreign_region)

@@ -1,0 +1,52 @@
+# 聘任通 — the two set-up commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install migrate demo lint smoke browser bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+## Start the site on the embedded default (SQLite, Celery eager) with the demo data.
+run: demo
+	@echo "聘任通: http://$(HOST):$(PORT)/  (demo users are listed above)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## The full suite: lint, migrations check, every test (PostgreSQL when DATABASE_URL is set).
+test: lint
+	$(BIN)/pytest
+
+## The quick pass on the embedded SQLite default.
+smoke: install
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL $(BIN)/pytest -m smoke -q
+
+browser: install
+	$(BIN)/pytest -m browser
+
+bench: migrate
+	$(BIN)/python bench/staff_list.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles artifacts
