@@ -80,3 +80,10 @@ def test_cache_talks_to_redis():
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
     cache.set("pinrentong:ping", "pong", 10)
     assert cache.get("pinrentong:ping") == "pong"
+
+
+@pytest.mark.smoke
+def test_health_check_reports_database_and_cache(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}

@@ -1,0 +1,13 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production
+WORKDIR /app
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir -e . 2>/dev/null || true
+COPY . .
+RUN pip install --no-cache-dir -e . \
+ && DJANGO_SECRET_KEY=build-only-collectstatic-key-0123456789-abcdefghijklmnopqrstuvwxyz \
+    DJANGO_ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput
+RUN useradd --create-home app && chown -R app /app
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
