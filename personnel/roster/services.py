@@ -1,0 +1,268 @@
+"""import_roster: the one code path behind the browser, `manage.py import_roster` and
+`POST /api/v1/roster-imports/`.
+
+Atomic: a file with one bad row writes nothing.  Scope-checked per row: HR may only create staff
+in, or move staff into, the institutions `personnel.scoping.visible_institutions` gives them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tablib
+from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from ..models import RosterImport
+from ..scoping import can_change
+from .columns import HEADERS
+from .reader import RosterFileError, RosterSheet, read_roster
+from .resources import StaffResource, error_column
+
+logger = logging.getLogger(__name__)
+
+# Above this many data rows the browser and the API hand the import to a Celery worker.
+ASYNC_THRESHOLD = 2000
+
+_BLANK_CODES = {"required", "blank", "null"}
+
+
+@dataclass
+class RosterReport:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+    total_rows: int = 0
+    file_error: str = ""  # the file as a whole is not a roster: the one message
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict:
+        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged, "errors": self.errors}
+
+
+def _read_bytes(file) -> bytes:
+    if isinstance(file, bytes | bytearray):
+        return bytes(file)
+    if isinstance(file, str | Path):
+        return Path(file).read_bytes()
+    if hasattr(file, "seek"):
+        file.seek(0)
+    if hasattr(file, "chunks"):
+        return b"".join(file.chunks())
+    return file.read()
+
+
+def _row_errors(result, sheet: RosterSheet) -> list[dict]:
+    order = {h: i for i, h in enumerate(HEADERS)}
+    errors: list[dict] = []
+    for invalid in result.invalid_rows:
+        sheet_row = sheet.rows[invalid.number - 1][0]
+        error_dict = getattr(invalid.error, "error_dict", {NON_FIELD_ERRORS: invalid.error.error_list})
+        for key, items in error_dict.items():
+            column = error_column(key)
+            for item in items:
+                if getattr(item, "code", None) in _BLANK_CODES and column:
+                    message = f"{column}不能为空。"
+                else:
+                    message = " ".join(item.messages) if hasattr(item, "messages") else str(item)
+                errors.append({"row": sheet_row, "column": column, "message": message})
+    for number, row_errors in result.row_errors():
+        sheet_row = sheet.rows[number - 1][0]
+        for error in row_errors:
+            logger.error("roster row %s failed: %r", sheet_row, error.error)
+            errors.append({"row": sheet_row, "column": "", "message": f"该行处理出错：{error.error}"})
+    for error in result.base_errors:
+        logger.error("roster import failed: %r", error.error)
+        errors.append({"row": None, "column": "", "message": f"导入出错：{error.error}"})
+    # De-duplicate (the same message may be raised twice for one cell) and order by row, then column.
+    unique = {(e["row"], e["column"], e["message"]): e for e in errors}
+    return sorted(unique.values(), key=lambda e: (e["row"] or 0, order.get(e["column"], 99)))
+
+
+def import_roster(
+    *,
+    file,
+    actor,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> RosterReport:
+    """Import a roster file.  Upsert keyed on 身份证号: new people are created, known people
+    updated, unchanged rows written not at all.  `actor=None` is a system import (the management
+    command without --user) and is not limited by scope; every other caller is."""
+    report = RosterReport(dry_run=dry_run)
+    if actor is not None and not can_change(actor, "staff"):
+        report.file_error = "当前角色无权导入花名册。"
+        report.errors = [{"row": None, "column": "", "message": report.file_error}]
+        return report
+    try:
+        sheet = read_roster(_read_bytes(file))
+    except RosterFileError as error:
+        report.file_error = error.message
+        report.errors = [{"row": None, "column": "", "message": error.message}]
+        return report
+    report.total_rows = len(sheet.rows)
+    report.extra_columns = sheet.extra_columns
+
+    dataset = tablib.Dataset(headers=sheet.headers)
+    for _, record in sheet.rows:
+        dataset.append(tuple(record[h] for h in sheet.headers))
+    resource = StaffResource(actor=actor, progress=progress)
+    resource.sheet_rows = [number for number, _ in sheet.rows]
+    if actor is None:
+        resource.allow_all_institutions = True
+
+    try:
+        with transaction.atomic():
+            result = resource.import_data(
+                dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True
+            )
+            report.errors = _row_errors(result, sheet)
+            if report.errors or dry_run:
+                transaction.set_rollback(True)
+    except DatabaseError as error:
+        logger.exception("roster import rolled back")
+        report.errors = [{"row": None, "column": "", "message": f"写入数据库时出错，已全部撤销：{error}"}]
+        return report
+    report.new = result.totals.get("new", 0)
+    report.updated = result.totals.get("update", 0)
+    report.unchanged = result.totals.get("skip", 0)
+    if progress:
+        progress(report.total_rows)
+    return report
+
+
+# ---------------------------------------------------------------- import records
+
+
+def progress_key(record_id: int) -> str:
+    return f"roster_import:{record_id}:progress"
+
+
+def read_progress(record: RosterImport) -> int:
+    value = cache.get(progress_key(record.pk))
+    return record.progress if value is None else int(value)
+
+
+def count_data_rows(data: bytes) -> int:
+    """Rows of data in the file, 0 if it is not a readable roster (the import reports why)."""
+    try:
+        return len(read_roster(data).rows)
+    except RosterFileError:
+        return 0
+
+
+def create_import_record(*, file_name: str, data: bytes, actor, source: str, dry_run: bool) -> RosterImport:
+    return RosterImport.objects.create(
+        created_by=actor if getattr(actor, "pk", None) else None,
+        institution=getattr(actor, "institution", None) if getattr(actor, "pk", None) else None,
+        file_name=(file_name or "roster.xlsx")[:255],
+        content=data,
+        source=source,
+        dry_run=dry_run,
+        status=RosterImport.Status.PENDING,
+    )
+
+
+def run_import_record(*, record: RosterImport, dry_run: bool) -> RosterImport:
+    """Run (or check) the import held by a record and store the report on it.  The Celery task
+    and the synchronous paths all come through here."""
+    actor = record.created_by
+    record.status = RosterImport.Status.CHECKING if dry_run else RosterImport.Status.RUNNING
+    record.dry_run = dry_run
+    record.progress = 0
+    record.save(update_fields=["status", "dry_run", "progress"])
+    key = progress_key(record.pk)
+    cache.set(key, 0, timeout=24 * 3600)
+
+    def progress(rows: int) -> None:
+        cache.set(key, rows, timeout=24 * 3600)
+
+    try:
+        report = import_roster(file=bytes(record.content or b""), actor=actor, dry_run=dry_run, progress=progress)
+    except Exception as error:
+        logger.exception("roster import %s crashed", record.pk)
+        record.status = RosterImport.Status.FAILED
+        record.message = f"导入过程出错：{error}"
+        record.finished_at = timezone.now()
+        record.save()
+        raise
+    store_report(record=record, report=report)
+    return record
+
+
+def store_report(*, record: RosterImport, report: RosterReport) -> None:
+    if report.file_error:
+        status = RosterImport.Status.FAILED
+    elif report.errors:
+        status = RosterImport.Status.INVALID
+    elif report.dry_run:
+        status = RosterImport.Status.CHECKED
+    else:
+        status = RosterImport.Status.DONE
+    record.status = status
+    record.message = report.file_error
+    record.total_rows = report.total_rows
+    record.progress = report.total_rows
+    record.new_count = report.new
+    record.updated_count = report.updated
+    record.unchanged_count = report.unchanged
+    record.error_count = len(report.errors)
+    record.errors = report.errors
+    record.extra_columns = report.extra_columns
+    record.finished_at = timezone.now()
+    if status == RosterImport.Status.DONE:
+        record.content = None  # imported: the staff records are the data now
+    record.save()
+    cache.set(progress_key(record.pk), record.progress, timeout=3600)
+
+
+def submit_import(*, record: RosterImport, dry_run: bool, rows: int | None = None) -> bool:
+    """Run the record's import now, or hand it to Celery when the file is large.  True when queued."""
+    from ..tasks import run_roster_import
+
+    if rows is None:
+        rows = count_data_rows(bytes(record.content or b""))
+    record.total_rows = rows
+    record.save(update_fields=["total_rows"])
+    if rows > ASYNC_THRESHOLD:
+        record.status = RosterImport.Status.PENDING
+        record.dry_run = dry_run
+        record.save(update_fields=["status", "dry_run"])
+        run_roster_import.delay(record.pk, dry_run)
+        return True
+    run_import_record(record=record, dry_run=dry_run)
+    return False
+
+
+def report_from_record(record: RosterImport) -> RosterReport:
+    return RosterReport(
+        new=record.new_count,
+        updated=record.updated_count,
+        unchanged=record.unchanged_count,
+        errors=list(record.errors or []),
+        extra_columns=list(record.extra_columns or []),
+        total_rows=record.total_rows,
+        file_error=record.message if record.status == RosterImport.Status.FAILED else "",
+        dry_run=record.dry_run,
+    )
+
+
+__all__ = [
+    "ASYNC_THRESHOLD",
+    "RosterReport",
+    "create_import_record",
+    "import_roster",
+    "run_import_record",
+    "submit_import",
+]
