@@ -314,3 +314,52 @@ class InstitutionAPIKey(AbstractAPIKey):
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = verbose_name_plural = "接口密钥"
+
+
+class RosterImport(models.Model):
+    """One upload of a roster (花名册): who, when, which file, how it went.  The file itself is
+    kept until it is imported, so the confirm step and a background worker read the same bytes."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        CHECKING = "checking", "校验中"
+        CHECKED = "checked", "待确认"
+        INVALID = "invalid", "有错误"
+        RUNNING = "running", "导入中"
+        DONE = "done", "已导入"
+        FAILED = "failed", "导入失败"
+
+    created_by = models.ForeignKey(
+        User, verbose_name="导入人", null=True, blank=True, on_delete=models.SET_NULL, related_name="roster_imports"
+    )
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name="导入人所属机构",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="roster_imports",
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    file_name = models.CharField("文件名", max_length=255)
+    content = models.BinaryField("文件内容", null=True, blank=True, editable=False)
+    source = models.CharField("来源", max_length=16, default="web")
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    dry_run = models.BooleanField("仅校验", default=False)
+    total_rows = models.PositiveIntegerField("数据行数", default=0)
+    progress = models.PositiveIntegerField("已处理行数", default=0)
+    new_count = models.PositiveIntegerField("新增", default=0)
+    updated_count = models.PositiveIntegerField("更新", default=0)
+    unchanged_count = models.PositiveIntegerField("未变", default=0)
+    error_count = models.PositiveIntegerField("错误数", default=0)
+    errors = models.JSONField("错误明细", default=list, blank=True)
+    extra_columns = models.JSONField("忽略的列", default=list, blank=True)
+    message = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "花名册导入记录"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_status_display()}）"
