@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from personnel.views import HomeView
 
 from .health import healthz
 
@@ -15,6 +18,10 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Not namespaced: settings name them (LOGIN_URL, LOGIN_REDIRECT_URL, LOGOUT_REDIRECT_URL).
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", HomeView.as_view(), name="home"),
     path("", include("personnel.urls")),
     path("appointments/", include("appointments.urls")),
 ]
