@@ -10,6 +10,7 @@ from .health import healthz
 api_v1 = [
     path("", include("personnel.api.urls")),
     path("", include("appointments.api.urls")),
+    path("", include("personnel.api.roster_urls")),
 ]
 
 urlpatterns = [
@@ -24,4 +25,5 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("personnel.urls")),
     path("appointments/", include("appointments.urls")),
+    path("roster/", include("personnel.roster_urls")),
 ]

@@ -175,6 +175,7 @@ def read_roster(data: bytes) -> RosterSheet:
 # ---------------------------------------------------------------- cell values
 
 _SPACES = re.compile(r"\s+")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def clean_text(value) -> str:
@@ -185,8 +186,10 @@ def clean_text(value) -> str:
         value = int(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    text = unicodedata.normalize("NFKC", str(value))
-    return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_STARTS:
+        text = text[1:]  # our own export's formula escape, read back
+    return text
 
 
 def clean_code(value) -> str:

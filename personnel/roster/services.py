@@ -68,7 +68,8 @@ def _row_errors(result, sheet: RosterSheet) -> list[dict]:
     errors: list[dict] = []
     for invalid in result.invalid_rows:
         sheet_row = sheet.rows[invalid.number - 1][0]
-        error_dict = getattr(invalid.error, "error_dict", {NON_FIELD_ERRORS: invalid.error.error_list})
+        error = invalid.error
+        error_dict = error.error_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.error_list}
         for key, items in error_dict.items():
             column = error_column(key)
             for item in items:
@@ -165,7 +166,7 @@ def count_data_rows(data: bytes) -> int:
 def create_import_record(*, file_name: str, data: bytes, actor, source: str, dry_run: bool) -> RosterImport:
     return RosterImport.objects.create(
         created_by=actor if getattr(actor, "pk", None) else None,
-        institution=getattr(actor, "institution", None) if getattr(actor, "pk", None) else None,
+        institution=getattr(actor, "institution", None),
         file_name=(file_name or "roster.xlsx")[:255],
         content=data,
         source=source,
@@ -174,10 +175,26 @@ def create_import_record(*, file_name: str, data: bytes, actor, source: str, dry
     )
 
 
+def actor_of(record: RosterImport):
+    """Who the import runs as.  An API key's client is not a database user: it is rebuilt from
+    the record's institution, so a background run keeps the client's scope."""
+    if record.created_by_id:
+        return record.created_by
+    if record.source == "api" and record.institution_id:
+        from ..scoping import ApiClient
+
+        return ApiClient(institution=record.institution, key_name="roster")
+    if record.source == "command":
+        return None  # a system import by an operator with shell access
+    from django.contrib.auth.models import AnonymousUser
+
+    return AnonymousUser()  # the uploader's account is gone: nobody may run it
+
+
 def run_import_record(*, record: RosterImport, dry_run: bool) -> RosterImport:
     """Run (or check) the import held by a record and store the report on it.  The Celery task
     and the synchronous paths all come through here."""
-    actor = record.created_by
+    actor = actor_of(record)
     record.status = RosterImport.Status.CHECKING if dry_run else RosterImport.Status.RUNNING
     record.dry_run = dry_run
     record.progress = 0
@@ -225,6 +242,27 @@ def store_report(*, record: RosterImport, report: RosterReport) -> None:
         record.content = None  # imported: the staff records are the data now
     record.save()
     cache.set(progress_key(record.pk), record.progress, timeout=3600)
+
+
+def receive_upload(upload) -> bytes:
+    """The bytes of an uploaded file, refusing an oversized one before reading it."""
+    from .reader import max_upload_bytes
+
+    size = getattr(upload, "size", None)
+    limit = max_upload_bytes()
+    if size is not None and size > limit:
+        raise RosterFileError(
+            f"文件大小为{size / 1024 / 1024:.1f}MB，超过{limit // 1024 // 1024}MB的上限，请拆分后分批导入。",
+            "too_large",
+        )
+    return _read_bytes(upload)
+
+
+def failed_upload_record(*, file_name: str, actor, source: str, message: str) -> RosterImport:
+    record = create_import_record(file_name=file_name, data=b"", actor=actor, source=source, dry_run=True)
+    report = RosterReport(file_error=message, errors=[{"row": None, "column": "", "message": message}])
+    store_report(record=record, report=report)
+    return record
 
 
 def submit_import(*, record: RosterImport, dry_run: bool, rows: int | None = None) -> bool:
