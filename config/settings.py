@@ -196,3 +196,8 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+
+# Roster import (personnel.roster): limits on what HR may upload in one file.
+ROSTER_MAX_UPLOAD_BYTES = env.int("ROSTER_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=200_000)
+ROSTER_MAX_UNZIPPED_BYTES = env.int("ROSTER_MAX_UNZIPPED_BYTES", default=400 * 1024 * 1024)
