@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -316,7 +317,6 @@ class StaffResource(resources.ModelResource):
         for field in self.fields.values():
             if isinstance(field.widget, ResourceBoundWidget):
                 field.widget.resource = self
-        self.plans: dict[int, RowPlan] = {}  # id(instance) → plan
 
     # ------------------------------------------------------------ preloading
 
@@ -455,9 +455,10 @@ class StaffResource(resources.ModelResource):
         self._check_scope(instance, errors)
         self._check_duplicates(instance, sheet_row, errors)
         plan = RowPlan()
-        self._plan_title(instance, row, plan, errors)
-        self._plan_appointment(instance, row, plan, errors)
-        self.plans[id(instance)] = plan
+        if not self._foreign(instance):  # nothing more is said about someone HR may not see
+            self._plan_title(instance, row, plan, errors)
+            self._plan_appointment(instance, row, plan, errors)
+        instance._roster_plan = plan
         if errors:
             raise ValidationError(errors)
 
@@ -474,9 +475,12 @@ class StaffResource(resources.ModelResource):
         if not instance.birth_date:
             instance.birth_date = facts.birth_date
 
-    def _check_scope(self, instance, errors) -> None:
+    def _foreign(self, instance) -> bool:
         original = instance._roster_original_institution_id
-        if original is not None and original not in self.allowed_institutions:
+        return original is not None and original not in self.allowed_institutions
+
+    def _check_scope(self, instance, errors) -> None:
+        if self._foreign(instance):
             errors.setdefault("id_number", []).append("该身份证号的人员属于您管理范围以外的单位，您无权修改。")
             return
         if (
@@ -610,7 +614,7 @@ class StaffResource(resources.ModelResource):
         )
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
-        plan = self.plans.get(id(instance))
+        plan = getattr(instance, "_roster_plan", None)
         if import_validation_errors:
             return False
         snapshot = instance._roster_snapshot
@@ -659,21 +663,26 @@ class StaffResource(resources.ModelResource):
         instances, self.create_instances = self.create_instances, []
         if not instances or not self._writes_enabled():
             return
-        bulk_create_with_history(instances, Staff, batch_size=batch_size or CHUNK, default_user=self._history_user())
+        bulk_create_with_history(
+            self._stamp(instances), Staff, batch_size=batch_size or CHUNK, default_user=self._history_user()
+        )
         self._write_dependents(instances)
 
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         instances, self.update_instances = self.update_instances, []
         if not instances or not self._writes_enabled():
             return
-        changed = [s for s in instances if self.plans.get(id(s)) is None or self.plans[id(s)].staff_changed]
+        changed = [s for s in instances if getattr(s, "_roster_plan", None) is None or s._roster_plan.staff_changed]
         if changed:
             columns = [f for f in STAFF_FIELDS if self.fields[f].column_name in self.present_columns]
             for derived in ("gender", "birth_date"):  # filled from the 身份证号 when the column is absent
                 if derived not in columns:
                     columns.append(derived)
+            now = timezone.now()
+            for person in changed:
+                person.updated_at = now  # bulk_update does not run auto_now
             bulk_update_with_history(
-                changed,
+                self._stamp(changed),
                 Staff,
                 columns + ["updated_at"],
                 batch_size=batch_size or CHUNK,
@@ -687,11 +696,19 @@ class StaffResource(resources.ModelResource):
     def _history_user(self):
         return self.actor if getattr(self.actor, "pk", None) else None
 
+    def _stamp(self, objs: list) -> list:
+        # Set on each object: otherwise simple-history falls back to the request's user, which
+        # for an API key is not a database user.
+        user = self._history_user()
+        for obj in objs:
+            obj._history_user = user
+        return objs
+
     def _write_dependents(self, staff: list[Staff]) -> None:
         now_user = self._history_user()
         titles_new, titles_changed, appts_new, appts_changed = [], [], [], []
         for person in staff:
-            plan = self.plans.pop(id(person), None)
+            plan = getattr(person, "_roster_plan", None)
             if plan is None:
                 continue
             if plan.title_new is not None:
@@ -707,18 +724,22 @@ class StaffResource(resources.ModelResource):
                 plan.appointment_new.staff = person
                 appts_new.append(plan.appointment_new)
         if titles_new:
-            bulk_create_with_history(titles_new, Title, batch_size=CHUNK, default_user=now_user)
+            bulk_create_with_history(self._stamp(titles_new), Title, batch_size=CHUNK, default_user=now_user)
         if titles_changed:
             bulk_update_with_history(
-                titles_changed, Title, ["level", "obtained_on"], batch_size=CHUNK, default_user=now_user
+                self._stamp(titles_changed), Title, ["level", "obtained_on"], batch_size=CHUNK, default_user=now_user
             )
         # Ended appointments first: the one-active-appointment constraint holds at every statement.
         if appts_changed:
             bulk_update_with_history(
-                appts_changed, self.Appointment, ["start", "end", "status"], batch_size=CHUNK, default_user=now_user
+                self._stamp(appts_changed),
+                self.Appointment,
+                ["start", "end", "status"],
+                batch_size=CHUNK,
+                default_user=now_user,
             )
         if appts_new:
-            bulk_create_with_history(appts_new, self.Appointment, batch_size=CHUNK, default_user=now_user)
+            bulk_create_with_history(self._stamp(appts_new), self.Appointment, batch_size=CHUNK, default_user=now_user)
 
 
 def error_column(key: str) -> str:
