@@ -159,6 +159,16 @@ class StaffSerializer(serializers.ModelSerializer):
         title = staff.current_title
         return CurrentTitleSerializer(title).data if title is not None else None
 
+    def to_internal_value(self, data):
+        # A client that reads a record and writes it back sends the masked number it was given:
+        # that means "unchanged", not a new (invalid) 身份证号.
+        if isinstance(self.instance, Staff) and hasattr(data, "get"):
+            sent = data.get("id_number")
+            if sent and sent != self.instance.id_number and sent == mask_id_number(self.instance.id_number):
+                data = {key: value for key, value in data.items() if key != "id_number"}
+                data["id_number"] = self.instance.id_number
+        return super().to_internal_value(data)
+
     def to_representation(self, instance: Staff) -> dict:
         data = super().to_representation(instance)
         if not self.context.get("full_id"):

@@ -374,6 +374,30 @@ def test_put_replaces_the_record(world):
     assert (person.category, person.status, person.phone) == ("nursing", "off_duty", "13912345678")
 
 
+def test_put_back_what_was_read_keeps_the_masked_id_number(world):
+    # HR reads a masked 身份证号; writing the record back unchanged but for the phone is fine.
+    client = client_for(world, "hospital_hr")
+    person = world.staff_branch
+    original = person.id_number
+    url = detail_url("staff", person.pk)
+    body = client.get(url).json()
+    assert "*" in body["id_number"]
+    response = client.put(url, body | {"phone": "13655556666"}, format="json")
+    assert_status(response, 200)
+    person.refresh_from_db()
+    assert person.phone == "13655556666"
+    assert person.id_number == original
+
+
+def test_a_masked_number_is_not_accepted_for_a_new_person(world):
+    masked = mask_id_number(new_id_number())
+    with assert_no_rows_written(Staff):
+        response = client_for(world, "hospital_hr").post(
+            list_url("staff"), staff_payload(world, id_number=masked), format="json"
+        )
+    assert_chinese_400(response, contains="身份证号")
+
+
 def test_put_without_required_fields_is_400_and_writes_nothing(world):
     person = world.staff_other_dept
     with assert_unchanged(person):
