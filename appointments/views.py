@@ -14,7 +14,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from personnel.choices import StaffStatus
 from personnel.errors import ApplicationError
-from personnel.forms import apply_application_error
+from personnel.forms import apply_application_error, label_blank_choices
 from personnel.models import PostGrade, Staff
 from personnel.scoping import can_change, can_read, visible_quotas, visible_staff
 from personnel.selectors import history_entries
@@ -55,6 +55,7 @@ class AppointmentListView(ScopedMixin, ListView):
 
     def get_queryset(self):
         self.filterset = AppointmentFilterSet(self.request.GET, queryset=super().get_queryset(), user=self.request.user)
+        label_blank_choices(self.filterset.form, "全部")
         if not self.filterset.is_valid():
             return self.filterset.queryset.none()
         return self.filterset.qs

@@ -38,6 +38,21 @@ def use_department_select(field: forms.ModelChoiceField) -> None:
     field.widget.choices = field.choices
 
 
+def label_blank_choices(form: forms.BaseForm, label: str) -> None:
+    """Replace Django's "---------" blank choice with a Chinese word ("请选择" on a form, "全部" on
+    a filter)."""
+    for form_field in form.fields.values():
+        if hasattr(form_field, "empty_label"):  # model choices, and django-filter's choice fields
+            if form_field.empty_label is not None:
+                form_field.empty_label = label
+                # The widget's choices iterator may still point at the class-level field.
+                form_field.widget.choices = form_field.choices
+        elif isinstance(form_field, forms.ChoiceField):
+            choices = list(form_field.choices)
+            if choices and choices[0][0] == "":
+                form_field.choices = [("", label), *choices[1:]]
+
+
 def apply_application_error(form: forms.BaseForm, error: ApplicationError) -> None:
     """Put a service's refusal on the form: each field named in `extra` gets its messages, the
     rest (and the message itself when no field took it) goes to the top of the form."""
@@ -111,6 +126,8 @@ class StaffForm(ServiceModelForm):
         self.fields["institution"].queryset = visible_institutions(user)
         self.fields["department"].queryset = visible_departments(user).select_related("institution")
         use_department_select(self.fields["department"])
+        label_blank_choices(self, "请选择")
+        self.fields["department"].empty_label = "（无）"
         self.fields["gender"].required = False
         self.fields["birth_date"].required = False
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
@@ -137,3 +154,7 @@ class TitleForm(ServiceModelForm):
         fields = ["name", "level", "series", "obtained_on", "certificate_no"]
         widgets = {"obtained_on": DateInput()}
         help_texts = {"name": "如 主任医师、副主任护师、主治医师、药师。"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_blank_choices(self, "请选择")

@@ -22,7 +22,7 @@ from django.views.generic import CreateView, DetailView, ListView, TemplateView,
 from . import selectors
 from .errors import ApplicationError
 from .filters import StaffFilterSet
-from .forms import StaffForm, TitleForm, apply_application_error, use_department_select
+from .forms import StaffForm, TitleForm, apply_application_error, label_blank_choices, use_department_select
 from .models import Staff, Title
 from .scoping import (
     can_change,
@@ -190,6 +190,7 @@ class StaffListView(ScopedMixin, ListView):
 
     def get_queryset(self):
         self.filterset = StaffFilterSet(self.request.GET, queryset=super().get_queryset(), user=self.request.user)
+        label_blank_choices(self.filterset.form, "全部")
         use_department_select(self.filterset.form.fields["department"])
         if not self.filterset.is_valid():
             return self.filterset.queryset.none()

@@ -3,6 +3,11 @@
 The live server needs a transactional database: requesting `live_server` makes the `world`
 fixture's database transactional too, and `django_db_serialized_rollback` restores the data
 the migrations seed (post grades) which a transactional test's flush would otherwise remove.
+
+Order matters: Playwright's sync API runs an event loop in this thread, and from then on Django
+hands this thread a different database connection object (asgiref's context-local storage).
+So the browser starts per test, after the database fixtures (a test asks for its data fixtures
+before `browser_page`), and stops before their teardown.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 # Playwright's sync API keeps an event loop in this thread; Django's ORM (fixtures, teardown)
 # would otherwise refuse to run next to it.
@@ -28,7 +34,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def chromium():
     if not CHROMIUM.exists():
         pytest.skip("未安装 Debian 的 Chromium（/usr/bin/chromium），跳过浏览器测试。")
@@ -38,6 +44,9 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # Close the connections the test opened beside the loop, or PostgreSQL refuses to drop
+        # the test database ("being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture

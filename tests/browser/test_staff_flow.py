@@ -127,7 +127,6 @@ def test_hr_finds_a_person_changes_a_field_and_sees_the_history(world, browser_p
     expect(history.locator("td.old").first).to_have_text("13800138000")
     expect(history.locator("td.new").first).to_have_text("13911112222")
     expect(history).to_contain_text("hr")
-    page.locator("#history").scroll_into_view_if_needed()
     screenshot("06-staff-detail-history")
 
     # An invalid ID number on the form is refused in Chinese.
@@ -175,3 +174,32 @@ def test_hr_finds_a_person_changes_a_field_and_sees_the_history(world, browser_p
     page.set_viewport_size({"width": 1366, "height": 860})
     page.get_by_role("button", name="退出").click()
     expect(page).to_have_url(re.compile(r"/login/$"))
+
+
+def test_commission_admin_sees_the_region_tree_and_full_id_numbers(world, browser_page, screenshot):
+    from tests.factories import InstitutionFactory
+
+    world.township.is_remote = True
+    world.township.save()
+    InstitutionFactory(name="恰哈村卫生室", code="QHC", parent=world.township, kind="village_clinic", is_remote=True)
+    page = browser_page
+
+    page.goto("/login/")
+    page.get_by_label("用户名").fill("admin")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator(".topbar")).to_contain_text("卫健委管理员")
+
+    page.get_by_role("link", name="机构", exact=True).click()
+    tree = page.locator("table.tree")
+    expect(tree).to_contain_text("策勒县卫健委")
+    expect(tree).to_contain_text("恰哈村卫生室")
+    expect(tree).not_to_contain_text("万州区")
+    expect(tree.locator("tr", has_text="策勒乡卫生院")).to_contain_text("边远")
+    screenshot("13-institution-tree-admin")
+
+    # This admin holds the permission to read full ID numbers.
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="人员").click()
+    expect(page.locator("table.table")).to_contain_text("刘洋")
+    expect(page.locator("table.table")).not_to_contain_text("********")
+    screenshot("14-staff-list-admin")
