@@ -218,3 +218,13 @@ def test_appointment_list_runs_a_constant_number_of_queries(many_appointments, r
     with django_assert_max_num_queries(6):
         rows = client.get(url, {"page_size": 100}).json()["results"]
     assert len(rows) >= 35
+
+
+@pytest.mark.parametrize("role", ["department_head", "staff", "api_client"])
+def test_roles_without_the_right_may_not_end_an_appointment(world, role):
+    appointment = world.staff_in_dept.appointments.get()
+    with assert_unchanged(appointment):
+        response = client_for(world, role).post(
+            detail_url("appointment", appointment.pk) + "end/", {"on": "2026-09-30"}, format="json"
+        )
+    assert_status(response, 403)
