@@ -158,6 +158,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets shared by several fields or models get one stable name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "InstitutionKindEnum": "personnel.choices.InstitutionKind",
+        "AppointmentKindEnum": "appointments.choices.AppointmentKind",
+        "CategoryEnum": "personnel.choices.Category",
+    },
 }
 
 # Celery: eager (in-process) unless a broker is configured.

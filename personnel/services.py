@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from django.core.exceptions import ValidationError
@@ -23,6 +24,11 @@ def _full_clean(obj, exclude: list[str] | None = None) -> None:
 def save_staff(*, staff: Staff, actor=None) -> Staff:
     """Create or update a person: ID number checked (GB 11643), gender and birth date derived
     from it and cross-checked, phone checked, department within the institution."""
+    if not staff.gender or not staff.birth_date:
+        # Staff.clean() derives them, but full_clean() checks the fields before it runs clean();
+        # an error here is reported by full_clean() below with everything else.
+        with contextlib.suppress(ValidationError):
+            staff.clean()
     _full_clean(staff)
     if actor is not None and getattr(actor, "pk", None):
         staff._history_user = actor

@@ -16,7 +16,7 @@ class InstitutionAPIKeyAuthentication(authentication.BaseAuthentication):
         if not key:
             return None
         try:
-            api_key = InstitutionAPIKey.objects.select_related("institution").get_from_key(key)
+            api_key = InstitutionAPIKey.objects.get_from_key(key)
         except InstitutionAPIKey.DoesNotExist:
             raise exceptions.AuthenticationFailed("接口密钥无效。") from None
         if api_key.has_expired:
