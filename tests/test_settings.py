@@ -10,7 +10,12 @@ from django.conf import settings
 from django.core.cache import cache
 
 ROOT = Path(__file__).resolve().parent.parent
-CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
+# The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a deployment must not have it.
+CLEAN_ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+}
 
 
 def _run(code: str, **env) -> str:
