@@ -181,6 +181,9 @@ class ChoiceLabelWidget(widgets.Widget):
         return found
 
 
+TITLE_LEVEL_WIDGET = ChoiceLabelWidget("title_level", TitleLevel)
+
+
 class ResourceBoundWidget(widgets.Widget):
     """A widget that looks values up in the caches the resource fills in `before_import`."""
 
@@ -317,6 +320,12 @@ class StaffResource(resources.ModelResource):
         for field in self.fields.values():
             if isinstance(field.widget, ResourceBoundWidget):
                 field.widget.resource = self
+
+    def get_import_fields(self):
+        # Asked once per row by the library; the answer never changes within an import.
+        if not hasattr(self, "_import_fields"):
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
 
     # ------------------------------------------------------------ preloading
 
@@ -464,7 +473,7 @@ class StaffResource(resources.ModelResource):
 
     def _derive_from_id_number(self, instance, errors) -> None:
         # Filled in before the unchanged-row comparison, so a blank 性别 cell is not a change.
-        if "id_number" in errors or not instance.id_number:
+        if "id_number" in errors or not instance.id_number or (instance.gender and instance.birth_date):
             return
         try:
             facts = parse_id_number(instance.id_number)
@@ -495,9 +504,8 @@ class StaffResource(resources.ModelResource):
     def _check_duplicates(self, instance, sheet_row: int, errors) -> None:
         rows = self.id_rows.get(instance.id_number, [])
         if len(rows) > 1:
-            others = "、".join(str(r) for r in rows if r != sheet_row)
             errors.setdefault("id_number", []).append(
-                f"身份证号在文件中重复：第{'、'.join(str(r) for r in rows)}行是同一身份证号（另见第{others}行），请只保留一行。"
+                f"身份证号在文件中重复（第{'、'.join(str(r) for r in rows)}行），同一人请只保留一行。"
             )
         key = (instance.institution_id, instance.employee_no)
         if instance.institution_id and instance.employee_no:
@@ -523,7 +531,7 @@ class StaffResource(resources.ModelResource):
         level = None
         if level_text:
             try:
-                level = ChoiceLabelWidget("title_level", TitleLevel).clean(level_text)
+                level = TITLE_LEVEL_WIDGET.clean(level_text)
             except ValueError as error:
                 errors.setdefault("title_level", []).append(str(error))
                 return

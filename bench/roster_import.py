@@ -1,0 +1,238 @@
+"""Roster import benchmark (issue 3).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pr_bench .venv/bin/python bench/roster_import.py [N]
+
+Generates a roster of N rows (default 50,000), migrates a fresh database, and prints in one run:
+the first import (file → committed rows), the reader alone, a re-import of the unchanged file
+(no UPDATE may be issued), a default django-import-export ModelResource without bulk options on
+the first 5,000 rows, and the floor: a bare python-calamine read plus a bare PostgreSQL COPY.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pr_bench")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+import openpyxl  # noqa: E402
+import tablib  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from import_export import resources  # noqa: E402
+
+from personnel.choices import InstitutionKind  # noqa: E402
+from personnel.models import Department, Institution, PolicyVersion, Region, Staff  # noqa: E402
+from personnel.roster.columns import HEADERS  # noqa: E402
+from personnel.roster.reader import read_roster  # noqa: E402
+from personnel.roster.services import import_roster  # noqa: E402
+from personnel.validators import compose_id_number  # noqa: E402
+
+CATEGORIES = ["临床", "医技", "护理", "药学", "公共卫生", "口腔", "中医"]
+TITLES = [("主任医师", "正高", 3), ("副主任医师", "副高", 6), ("主治医师", "中级", 9), ("医师", "初级", 12)]
+
+
+def prepare_database() -> None:
+    if connection.vendor != "postgresql":
+        sys.exit("The benchmark measures PostgreSQL: set DATABASE_URL=postgres://…/pr_bench")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    call_command("migrate", verbosity=0)
+    region = Region.objects.create(name="基准县", code="659999")
+    PolicyVersion.objects.create(
+        region=region,
+        name="基准政策",
+        effective_from=dt.date(2000, 1, 1),
+        data={
+            "appointment_term_years": 2,
+            "rectification_months": 3,
+            "consecutive_failed_quarters": 2,
+            "annual_grade_trigger": "基本合格",
+            "refusals_for_case": 2,
+        },
+    )
+    commission = Institution.objects.create(
+        name="基准县卫健委", code="BWJW", kind=InstitutionKind.COMMISSION, region=region
+    )
+    for i in range(10):
+        inst = Institution.objects.create(
+            name=f"基准医院{i}", code=f"BH{i}", kind=InstitutionKind.HEAD_HOSPITAL, parent=commission, region=region
+        )
+        for d in ("内科", "外科", "儿科", "妇产科", "急诊科"):
+            Department.objects.create(institution=inst, name=d, code=f"{d}{i}")
+
+
+def generate(n: int, path: Path) -> None:
+    rng = random.Random(2025)
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("花名册")
+    ws.append(["基准县卫生健康系统人员花名册"])
+    ws.append(list(HEADERS))
+    for i in range(n):
+        male = rng.random() < 0.5
+        birth = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 40))
+        title, level, grade = rng.choice(TITLES)
+        inst = i % 10
+        ws.append(
+            [
+                f"E{i:06d}",
+                f"职工{i}",
+                compose_id_number(area_code=f"{650000 + i // 500:06d}", birth_date=birth, sequence=i, is_male=male),
+                "男" if male else "女",
+                "汉族",
+                birth,
+                f"139{i:08d}",
+                f"基准医院{inst}",
+                rng.choice(["内科", "外科", "儿科", "妇产科", "急诊科"]),
+                rng.choice(CATEGORIES),
+                "在编",
+                "大学本科",
+                "学士",
+                "临床医学",
+                birth + dt.timedelta(days=23 * 366),
+                title,
+                level,
+                birth + dt.timedelta(days=30 * 366),
+                f"专业技术{grade}级",
+                dt.date(2025, 1, 1),
+                dt.date(2026, 12, 31),
+                "在岗",
+            ]
+        )
+    wb.save(path)
+
+
+def timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def bare_floor(data: bytes) -> float:
+    """python-calamine read + PostgreSQL COPY of the same rows into a scratch table."""
+    from python_calamine import CalamineWorkbook
+
+    def run():
+        rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()[2:]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE floor_copy (" + ", ".join(f"c{i} text" for i in range(len(HEADERS))) + ")"
+            )
+            with cursor.cursor.copy("COPY floor_copy FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([None if v in ("", None) else str(v) for v in row])
+            cursor.execute("DROP TABLE floor_copy")
+
+    return timed(run)[1]
+
+
+def default_resource_5000(data: bytes) -> float:
+    """What a plain ModelResource does with the first 5,000 rows: one query per foreign key per row."""
+    sheet = read_roster(data)
+    rows = sheet.rows[:5000]
+    dataset = tablib.Dataset(
+        headers=[
+            "employee_no",
+            "name",
+            "id_number",
+            "gender",
+            "birth_date",
+            "phone",
+            "institution",
+            "category",
+            "employment_type",
+        ]
+    )
+    inst = {i.name: i.pk for i in Institution.objects.all()}
+    labels = {"男": "male", "女": "female", "在编": "established", **{c: c for c in CATEGORIES}}
+    for _, r in rows:
+        dataset.append(
+            [
+                r["工号"],
+                r["姓名"],
+                r["身份证号"],
+                labels[r["性别"]],
+                r["出生日期"],
+                r["手机号"],
+                inst[r["单位"]],
+                "clinical",
+                "established",
+            ]
+        )
+
+    class DefaultStaffResource(resources.ModelResource):
+        class Meta:
+            model = Staff
+            fields = (
+                "employee_no",
+                "name",
+                "id_number",
+                "gender",
+                "birth_date",
+                "phone",
+                "institution",
+                "category",
+                "employment_type",
+            )
+            import_id_fields = ("id_number",)
+
+    def run():
+        result = DefaultStaffResource().import_data(dataset, use_transactions=True, dry_run=True)
+        assert not result.has_errors() and not result.has_validation_errors(), result.invalid_rows[:1]
+
+    return timed(run)[1]
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+    prepare_database()
+    path = Path(tempfile.gettempdir()) / f"roster_bench_{n}.xlsx"
+    generate(n, path)
+    data = path.read_bytes()
+    print(f"rows: {n}  file: {len(data) / 1024 / 1024:.1f} MB  database: {connection.settings_dict['NAME']}")
+
+    default_s = default_resource_5000(data)  # on the empty database, rolled back (dry run)
+    _, read_s = timed(lambda: read_roster(data))
+    with CaptureQueriesContext(connection) as first_q:
+        report, first_s = timed(lambda: import_roster(file=data, actor=None))
+    assert not report.errors and report.new == n, report.errors[:3]
+    print(f"first import:   {first_s:7.2f} s  {n / first_s:9.0f} rows/s  new={report.new}  queries={len(first_q)}")
+    print(f"reader only:    {read_s:7.2f} s  ({read_s / first_s:.0%} of the import)")
+
+    with CaptureQueriesContext(connection) as again_q:
+        again, again_s = timed(lambda: import_roster(file=data, actor=None))
+    updates = [q for q in again_q.captured_queries if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))]
+    assert again.unchanged == n and not again.errors
+    print(
+        f"re-import:      {again_s:7.2f} s  {n / again_s:9.0f} rows/s  unchanged={again.unchanged}  "
+        f"UPDATE/INSERT issued={len(updates)}  queries={len(again_q)}  ({again_s / first_s:.2f}× the first import)"
+    )
+
+    default_rate = 5000 / default_s
+    print(f"default ModelResource (first 5,000 rows, no bulk): {default_s:6.2f} s  {default_rate:7.0f} rows/s")
+    print(f"speed-up over the default resource: {n / first_s / default_rate:.1f}× rows/s")
+
+    floor_s = bare_floor(data)
+    print(f"floor (bare calamine read + PostgreSQL COPY): {floor_s:6.2f} s  {n / floor_s:9.0f} rows/s")
+    print(f"first import / floor: {first_s / floor_s:.1f}×")
+    target = "met" if first_s < 10 else "NOT met"
+    print(f"target <10 s for the first import of 50,000 rows: {target} ({first_s:.2f} s for {n})")
+    reset_queries()
+
+
+if __name__ == "__main__":
+    main()
