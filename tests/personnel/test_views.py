@@ -452,3 +452,9 @@ def test_home_of_a_user_without_role_shows_zeros(client, world):
     assert cards["人员"] == 0
     assert cards["机构"] == 0
     assert Institution.objects.count() > 0
+
+
+def test_page_links_keep_the_filters(hr_client, world):
+    html = hr_client.get(reverse(STAFF_LIST), {"department": world.dept.pk, "page_size": 1}).content.decode()
+    assert f'href="?department={world.dept.pk}&amp;page_size=1&amp;page=2" rel="next"' in html
+    assert "共 2 条，第 1 / 2 页" in html
