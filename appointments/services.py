@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from personnel.choices import StaffStatus
+from personnel.choices import StaffStatus, TitleLevel
 from personnel.errors import ApplicationError
-from personnel.models import Institution, PostGrade, PostQuota, Staff
+from personnel.models import Institution, PolicyVersion, PostGrade, PostQuota, Staff
 from personnel.services import policy_for
 
-from .choices import AppointmentKind, AppointmentStatus
-from .models import Appointment
+from . import duty_targets
+from .choices import AppointmentKind, AppointmentStatus, TargetPer
+from .models import SENIOR_TITLE_LEVELS, Appointment, DutyTarget, DutyTargetTemplate
 from .selectors import count_filled_posts
 
 
@@ -102,6 +105,7 @@ def create_appointment(
             appointment.save()
     except IntegrityError as error:
         raise ApplicationError(f"{staff.name}已有在聘岗位，不能重复聘任。", {"staff": ["已有在聘岗位。"]}) from error
+    instantiate_duty_targets(appointment=appointment, actor=actor)
     return appointment
 
 
@@ -117,3 +121,105 @@ def end_appointment(*, appointment: Appointment, on: dt.date, terminated: bool =
         appointment._history_user = actor
     appointment.save(update_fields=["end", "status"])
     return appointment
+
+
+# --- Duty targets (高职称必尽任务) -------------------------------------------------------------
+
+
+def term_total(*, per: str, quantity: Decimal, start: dt.date, end: dt.date) -> Decimal:
+    """A per-unit number over a term: 4 a month over 2026-01-01..2027-12-31 is 96; 1 day a week is
+    counted over whole weeks (104 in two years)."""
+    months = relativedelta(end + dt.timedelta(days=1), start)
+    total_months = months.years * 12 + months.months
+    if per == TargetPer.MONTH:
+        return quantity * total_months
+    if per == TargetPer.YEAR:
+        return quantity * Decimal(total_months) / 12
+    if per == TargetPer.WEEK:
+        return quantity * (((end - start).days + 1) // 7)
+    return quantity
+
+
+@transaction.atomic
+def load_duty_target_templates(*, policy: PolicyVersion) -> int:
+    """Seed 000's templates for a policy version that carries its numbers (idempotent); returns
+    how many templates the policy has afterwards.  A policy without a number skips that target."""
+    existing = set(DutyTargetTemplate.objects.filter(policy=policy).values_list("title_level", "code"))
+    new = []
+    for level in (TitleLevel.ASSOCIATE_SENIOR, TitleLevel.SENIOR):
+        for order, spec in enumerate(duty_targets.SEED_000):
+            key = duty_targets.policy_key_for(spec, level)
+            if (level, spec.code) in existing or key not in policy.data:
+                continue
+            if spec.multiplier_key and spec.multiplier_key not in policy.data:
+                continue
+            new.append(
+                DutyTargetTemplate(
+                    policy=policy,
+                    code=spec.code,
+                    name=spec.name,
+                    title_level=level,
+                    categories=list(spec.categories),
+                    metric=spec.metric,
+                    policy_key=key,
+                    multiplier_key=spec.multiplier_key,
+                    per=spec.per,
+                    alternative_group=spec.alternative_group,
+                    order=order,
+                )
+            )
+    DutyTargetTemplate.objects.bulk_create(new)
+    return DutyTargetTemplate.objects.filter(policy=policy).count()
+
+
+@transaction.atomic
+def instantiate_duty_targets(*, appointment: Appointment, actor=None) -> list[DutyTarget]:
+    """Seed 000 §三: an active senior (副高/正高) appointment gets its policy's targets for the term.
+    Idempotent: a target already there is kept as it is (its milestones may have been edited)."""
+    level = appointment.post_grade.title_level
+    if level not in SENIOR_TITLE_LEVELS or appointment.status != AppointmentStatus.ACTIVE:
+        return []
+    policy = appointment.policy or policy_for(appointment.institution.region, appointment.start)
+    category = appointment.staff.category
+    existing = set(DutyTarget.objects.filter(appointment=appointment).values_list("code", flat=True))
+    targets = []
+    for template in DutyTargetTemplate.objects.filter(policy=policy, title_level=level):
+        if template.code in existing or (template.categories and category not in template.categories):
+            continue
+        quantity = Decimal(str(template.quantity_per_unit(policy)))
+        targets.append(
+            DutyTarget(
+                appointment=appointment,
+                template=template,
+                code=template.code,
+                name=template.name,
+                metric=template.metric,
+                per=template.per,
+                quantity_per_unit=quantity,
+                target_total=term_total(
+                    per=template.per, quantity=quantity, start=appointment.start, end=appointment.end
+                ),
+                alternative_group=template.alternative_group,
+                milestones=list(template.milestones),
+                order=template.order,
+            )
+        )
+    for target in targets:
+        if actor is not None and getattr(actor, "pk", None):
+            target._history_user = actor
+        target.save()
+    return targets
+
+
+@transaction.atomic
+def set_duty_target_milestones(*, target: DutyTarget, milestones: list, actor=None) -> DutyTarget:
+    """Edit a target's quarterly milestones (cumulative shares); blank means pro rata."""
+    target.milestones = milestones or []
+    try:
+        target.full_clean(exclude=["template", "appointment"])
+    except ValidationError as error:
+        raise ApplicationError.from_validation_error(error) from error
+    if actor is not None and getattr(actor, "pk", None):
+        target._history_user = actor
+    target.save(update_fields=["milestones"])
+    return target

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "axes",
     "personnel",
     "appointments",
+    "assessments",
 ]
 
 MIDDLEWARE = [

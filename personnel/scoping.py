@@ -51,20 +51,38 @@ class ApiClient:
 
 # Resources each role may create, change or delete (within what it can see).
 CHANGE_MATRIX: dict[str, frozenset[str]] = {
-    Role.COMMISSION_ADMIN: frozenset({"institution", "department", "staff", "title", "appointment", "quota"}),
-    Role.HOSPITAL_HR: frozenset({"department", "staff", "title", "appointment"}),
-    Role.DEPARTMENT_HEAD: frozenset(),
+    Role.COMMISSION_ADMIN: frozenset(
+        {"institution", "department", "staff", "title", "appointment", "quota"}
+        | {"assessment", "period", "scheme", "duty_target"}
+    ),
+    Role.HOSPITAL_HR: frozenset({"department", "staff", "title", "appointment"} | {"assessment", "duty_target"}),
+    Role.DEPARTMENT_HEAD: frozenset({"assessment"}),
     Role.STAFF: frozenset(),
-    Role.API_CLIENT: frozenset({"staff", "title"}),
+    Role.API_CLIENT: frozenset({"staff", "title"} | {"workload"}),
 }
 
 # Resources each role may read at all (then only the rows the functions below return).
+# The second set of each row is the assessments app's (periods, schemes, scores, workload, targets).
 READ_MATRIX: dict[str, frozenset[str]] = {
-    Role.COMMISSION_ADMIN: frozenset({"institution", "department", "staff", "title", "appointment", "quota"}),
-    Role.HOSPITAL_HR: frozenset({"institution", "department", "staff", "title", "appointment", "quota"}),
-    Role.DEPARTMENT_HEAD: frozenset({"institution", "department", "staff", "title", "appointment"}),
-    Role.STAFF: frozenset({"institution", "department", "staff", "title", "appointment"}),
-    Role.API_CLIENT: frozenset({"institution", "department", "staff", "title", "appointment", "quota"}),
+    Role.COMMISSION_ADMIN: frozenset(
+        {"institution", "department", "staff", "title", "appointment", "quota"}
+        | {"assessment", "period", "scheme", "workload", "duty_target"}
+    ),
+    Role.HOSPITAL_HR: frozenset(
+        {"institution", "department", "staff", "title", "appointment", "quota"}
+        | {"assessment", "period", "scheme", "workload", "duty_target"}
+    ),
+    Role.DEPARTMENT_HEAD: frozenset(
+        {"institution", "department", "staff", "title", "appointment"}
+        | {"assessment", "period", "scheme", "workload", "duty_target"}
+    ),
+    Role.STAFF: frozenset(
+        {"institution", "department", "staff", "title", "appointment"}
+        | {"assessment", "period", "scheme", "workload", "duty_target"}
+    ),
+    Role.API_CLIENT: frozenset(
+        {"institution", "department", "staff", "title", "appointment", "quota"} | {"workload", "period", "scheme"}
+    ),
 }
 
 
