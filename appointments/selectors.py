@@ -34,6 +34,30 @@ def count_filled_posts(*, institution, year: int, post_grade) -> int:
     ).count()
 
 
+def filled_posts_by_key(*, keys) -> dict[tuple[int, int, int], int]:
+    """Posts filled per (institution_id, year, post_grade_id), counted as `count_filled_posts`
+    counts one key, for many keys in one aggregated query (the roster import's quota check)."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    years = sorted({year for _, year, _ in keys})
+    rows = (
+        Appointment.objects.filter(
+            institution_id__in={inst for inst, _, _ in keys}, post_grade_id__in={grade for _, _, grade in keys}
+        )
+        .order_by()
+        .values("institution_id", "post_grade_id")
+        .annotate(**{f"y{year}": Count("pk", filter=filled_posts_filter(year=year)) for year in years})
+    )
+    counts = {}
+    for row in rows:
+        for year in years:
+            key = (row["institution_id"], year, row["post_grade_id"])
+            if key in keys:
+                counts[key] = row[f"y{year}"]
+    return counts
+
+
 def quotas_with_usage(quotas: QuerySet[PostQuota]) -> QuerySet[PostQuota]:
     """Annotate each quota with the posts filled (`used`), in one query."""
     used = (

@@ -1,7 +1,8 @@
 """import_roster: the one code path behind the browser, `manage.py import_roster` and
 `POST /api/v1/roster-imports/`.
 
-Atomic: a file with one bad row writes nothing.  Scope-checked per row: HR may only create staff
+Atomic: a file with one bad row writes nothing (the whole file is checked before anything is
+written; see `importer.py` for how it is done set-wise).  Scope-checked per row: HR may only create staff
 in, or move staff into, the institutions `personnel.scoping.visible_institutions` gives them.
 """
 
@@ -12,24 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tablib
 from django.core.cache import cache
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from ..models import RosterImport
 from ..scoping import can_change
-from .columns import HEADERS
-from .reader import RosterFileError, RosterSheet, read_roster
-from .resources import StaffResource, error_column
+from .importer import RosterImporter
+from .reader import RosterFileError, read_roster
 
 logger = logging.getLogger(__name__)
 
 # Above this many data rows the browser and the API hand the import to a Celery worker.
 ASYNC_THRESHOLD = 2000
-
-_BLANK_CODES = {"required", "blank", "null"}
 
 
 @dataclass
@@ -63,34 +59,6 @@ def _read_bytes(file) -> bytes:
     return file.read()
 
 
-def _row_errors(result, sheet: RosterSheet) -> list[dict]:
-    order = {h: i for i, h in enumerate(HEADERS)}
-    errors: list[dict] = []
-    for invalid in result.invalid_rows:
-        sheet_row = sheet.rows[invalid.number - 1][0]
-        error = invalid.error
-        error_dict = error.error_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.error_list}
-        for key, items in error_dict.items():
-            column = error_column(key)
-            for item in items:
-                if getattr(item, "code", None) in _BLANK_CODES and column:
-                    message = f"{column}不能为空。"
-                else:
-                    message = " ".join(item.messages) if hasattr(item, "messages") else str(item)
-                errors.append({"row": sheet_row, "column": column, "message": message})
-    for number, row_errors in result.row_errors():
-        sheet_row = sheet.rows[number - 1][0]
-        for error in row_errors:
-            logger.error("roster row %s failed: %r", sheet_row, error.error)
-            errors.append({"row": sheet_row, "column": "", "message": f"该行处理出错：{error.error}"})
-    for error in result.base_errors:
-        logger.error("roster import failed: %r", error.error)
-        errors.append({"row": None, "column": "", "message": f"导入出错：{error.error}"})
-    # De-duplicate (the same message may be raised twice for one cell) and order by row, then column.
-    unique = {(e["row"], e["column"], e["message"]): e for e in errors}
-    return sorted(unique.values(), key=lambda e: (e["row"] or 0, order.get(e["column"], 99)))
-
-
 def import_roster(
     *,
     file,
@@ -115,29 +83,18 @@ def import_roster(
     report.total_rows = len(sheet.rows)
     report.extra_columns = sheet.extra_columns
 
-    dataset = tablib.Dataset(headers=sheet.headers)
-    for _, record in sheet.rows:
-        dataset.append(tuple(record[h] for h in sheet.headers))
-    resource = StaffResource(actor=actor, progress=progress)
-    resource.sheet_rows = [number for number, _ in sheet.rows]
-    if actor is None:
-        resource.allow_all_institutions = True
-
+    importer = RosterImporter(actor=actor, allow_all_institutions=actor is None, progress=progress)
     try:
         with transaction.atomic():
-            result = resource.import_data(
-                dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True
-            )
-            report.errors = _row_errors(result, sheet)
-            if report.errors or dry_run:
-                transaction.set_rollback(True)
+            plan = importer.plan(sheet)
+            report.errors = plan.errors
+            if not report.errors and not dry_run:
+                importer.write(plan)
     except DatabaseError as error:
         logger.exception("roster import rolled back")
         report.errors = [{"row": None, "column": "", "message": f"写入数据库时出错，已全部撤销：{error}"}]
         return report
-    report.new = result.totals.get("new", 0)
-    report.updated = result.totals.get("update", 0)
-    report.unchanged = result.totals.get("skip", 0)
+    report.new, report.updated, report.unchanged = plan.new, plan.updated, plan.unchanged
     if progress:
         progress(report.total_rows)
     return report

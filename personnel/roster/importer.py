@@ -1,0 +1,646 @@
+"""The set-based roster import: a whole file is parsed, checked and written in a few passes.
+
+1. Each staff column is cleaned through its `StaffResource` field and widget, once per distinct
+   cell value (institutions, departments, closed lists and dates repeat a great deal).
+2. Reference data (institutions, departments, post grades, policies, the actor's scope) is read
+   once; existing staff, their titles and active appointments are read by 身份证号 in chunks of
+   `StaffResource._meta.batch_size`, so the number of queries follows the batches, never the rows.
+3. Every row is turned into a `Staff` instance (new, or the stored one with the file's values
+   set) and checked: field validators and `Staff.clean()` as `full_clean` would, scope,
+   duplicates within the file, the title and the current appointment it implies.
+4. The post quota (岗位结构比例) is checked for the whole file at once (`_check_quotas`).
+5. Rows are classified new / updated / unchanged by comparing values with what is stored; only
+   when the whole file is clean are they written with `bulk_create` / `bulk_update`, batch by
+   batch, with their history rows (who: the importing user, when, what: every tracked field)
+   inserted in bulk into the Historical* tables through simple-history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dateutil.relativedelta import relativedelta
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from ..choices import Gender, StaffStatus
+from ..models import PostQuota, Staff, Title
+from ..validators import parse_id_number
+from .reader import RosterSheet, clean_text, parse_date
+from .resources import (
+    CHUNK,
+    STAFF_FIELDS,
+    TITLE_LEVEL_WIDGET,
+    DepartmentWidget,
+    StaffResource,
+    _col,
+    error_column,
+    infer_title_level,
+    parse_post_grade,
+)
+
+_BLANK_CODES = {"required", "blank", "null"}
+_ERROR = object()  # a cell whose widget refused it: the attribute is left as it was
+_MISSING = object()
+# Fields full_clean would not check here: foreign keys come from the caches, timestamps are ours.
+_UNCHECKED = {"id", "institution", "department", "created_at", "updated_at"}
+_COMPARED = tuple(Staff._meta.get_field(f).attname for f in STAFF_FIELDS)
+_ATTNAMES = tuple(f.attname for f in Staff._meta.concrete_fields)
+
+
+@dataclass
+class RowPlan:
+    """What a row does besides the staff record: its title and its current appointment."""
+
+    title_new: Title | None = None
+    title_changed: Title | None = None
+    appointment_new: object | None = None
+    appointment_changed: object | None = None
+    appointment_ended: object | None = None
+
+    @property
+    def dependents_changed(self) -> bool:
+        return any(
+            (self.title_new, self.title_changed, self.appointment_new, self.appointment_changed, self.appointment_ended)
+        )
+
+
+@dataclass
+class ImportPlan:
+    errors: list[dict] = field(default_factory=list)
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    staff_new: list[Staff] = field(default_factory=list)
+    staff_changed: list[Staff] = field(default_factory=list)
+    staff_update_fields: list[str] = field(default_factory=list)
+    titles_new: list[Title] = field(default_factory=list)
+    titles_changed: list[Title] = field(default_factory=list)
+    appointments_changed: list = field(default_factory=list)  # ended or re-dated: written first
+    appointments_new: list = field(default_factory=list)
+
+
+class RosterImporter:
+    def __init__(
+        self,
+        *,
+        actor,
+        allow_all_institutions: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.resource = StaffResource(actor=actor)
+        self.resource.allow_all_institutions = allow_all_institutions
+        self.actor = actor
+        self.progress = progress
+        self.batch_size = StaffResource._meta.batch_size or CHUNK
+        self.Appointment = apps.get_model("appointments", "Appointment")
+
+    # ------------------------------------------------------------ errors
+
+    def _error(self, i: int, key: str, message: str) -> None:
+        self.row_errors.setdefault(i, {}).setdefault(key, []).append(message)
+
+    def _validation_messages(self, key: str, error: ValidationError) -> list[str]:
+        column = error_column(key)
+        messages = []
+        for item in error.error_list:
+            if getattr(item, "code", None) in _BLANK_CODES and column:
+                messages.append(f"{column}不能为空。")
+            else:
+                messages.append(" ".join(item.messages))
+        return messages
+
+    # ------------------------------------------------------------ the plan
+
+    def plan(self, sheet: RosterSheet) -> ImportPlan:
+        """Parse, check and classify every row; nothing is written."""
+        resource = self.resource
+        resource.load_references()
+        self.present = set(sheet.headers)
+        self.sheet_rows = [number for number, _ in sheet.rows]
+        records = [record for _, record in sheet.rows]
+        self.row_errors: dict[int, dict[str, list[str]]] = {}
+        n = len(records)
+
+        names = [name for name in STAFF_FIELDS if resource.fields[name].column_name in self.present]
+        columns = {name: self._clean_column(name, records) for name in names}
+        ids = columns["id_number"]
+
+        self.id_rows: dict[str, list[int]] = defaultdict(list)
+        for i, number in enumerate(ids):
+            if number and number is not _ERROR:
+                self.id_rows[number].append(self.sheet_rows[i])
+        existing, titles, appointments = self._load_existing(list(self.id_rows))
+
+        # 1. rows → instances
+        people: list[Staff] = []
+        snapshots: list[tuple | None] = []
+        originals: list[int | None] = []
+        from_db = Staff.from_db
+        for i in range(n):
+            values = {name: columns[name][i] for name in names if columns[name][i] is not _ERROR}
+            number = ids[i]
+            stored = existing.get(number) if number and number is not _ERROR else None
+            if stored is None:
+                person = Staff(**values)
+                snapshots.append(None)
+                originals.append(None)
+            else:
+                person = from_db("default", _ATTNAMES, stored)
+                if person.department_id:
+                    person.department = self.resource.departments_by_pk[person.department_id]
+                person.institution = self.resource.institutions_by_pk[person.institution_id]
+                snapshots.append(tuple(getattr(person, a) for a in _COMPARED))
+                originals.append(person.institution_id)
+                for name, value in values.items():
+                    setattr(person, name, value)
+            people.append(person)
+
+        # 2. row checks: required institution, derived facts, scope, duplicates, title, appointment
+        self._employee_numbers(people)
+        plans: list[RowPlan | None] = [None] * n
+        foreign = [False] * n
+        for i, person in enumerate(people):
+            errors = self.row_errors.get(i, {})
+            if not person.institution_id and "institution" not in errors:
+                self._error(i, "institution", "单位不能为空。")
+            self._derive_from_id_number(i, person)
+            original = originals[i]
+            if original is not None and original not in resource.allowed_institutions:
+                # Nothing more is said about someone HR may not see.
+                foreign[i] = True
+                self.row_errors[i] = {"id_number": ["该身份证号的人员属于您管理范围以外的单位，您无权修改。"]}
+                continue
+            self._check_scope(i, person)
+            self._check_duplicates(i, person)
+            plan = RowPlan()
+            self._plan_title(i, person, records[i], plan, titles)
+            self._plan_appointment(i, person, records[i], plan, appointments)
+            plans[i] = plan
+
+        # 3. field validation (full_clean's clean_fields, one call per distinct value) and clean()
+        self._clean_fields(people, foreign, derived={"gender", "birth_date"} - set(names))
+        for i, person in enumerate(people):
+            if foreign[i] or i in self.row_errors:
+                continue
+            try:
+                person.clean()
+            except ValidationError as error:
+                for key, items in error.message_dict.items():
+                    for message in items:
+                        self._error(i, key, message)
+
+        # 4. the post quota, for the whole file at once
+        self._check_quotas(plans, people)
+
+        # 5. classify
+        result = ImportPlan()
+        result.staff_update_fields = list(names)
+        for derived in ("gender", "birth_date"):  # filled from the 身份证号 when the column is absent
+            if derived not in result.staff_update_fields:
+                result.staff_update_fields.append(derived)
+        now = timezone.now()
+        for i, person in enumerate(people):
+            if i in self.row_errors:
+                continue
+            plan = plans[i]
+            if snapshots[i] is None:
+                result.new += 1
+                result.staff_new.append(person)
+            else:
+                changed = tuple(getattr(person, a) for a in _COMPARED) != snapshots[i]
+                if changed:
+                    person.updated_at = now  # bulk_update does not run auto_now
+                    result.staff_changed.append(person)
+                if changed or plan.dependents_changed:
+                    result.updated += 1
+                else:
+                    result.unchanged += 1
+            if plan.title_new is not None:
+                plan.title_new.staff = person
+                result.titles_new.append(plan.title_new)
+            if plan.title_changed is not None:
+                result.titles_changed.append(plan.title_changed)
+            if plan.appointment_ended is not None:
+                result.appointments_changed.append(plan.appointment_ended)
+            if plan.appointment_changed is not None:
+                result.appointments_changed.append(plan.appointment_changed)
+            if plan.appointment_new is not None:
+                plan.appointment_new.staff = person
+                result.appointments_new.append(plan.appointment_new)
+        result.errors = self._report_errors()
+        return result
+
+    def _clean_column(self, name: str, records: list[dict]) -> list:
+        """The column's cleaned values, each distinct cell cleaned once by the resource's field."""
+        resource_field = self.resource.fields[name]
+        header = resource_field.column_name
+        by_row = isinstance(
+            resource_field.widget, DepartmentWidget
+        )  # a department is looked up in its row's institution
+        institution_header = _col("institution")
+        cache: dict = {}
+        out = []
+        for i, record in enumerate(records):
+            raw = record.get(header)
+            key = (record.get(institution_header), raw) if by_row else raw
+            hit = cache.get(key, _MISSING)
+            if hit is _MISSING:
+                row = {header: raw, institution_header: key[0]} if by_row else {header: raw}
+                try:
+                    hit = (resource_field.clean(row), None)
+                except ValueError as error:
+                    hit = (_ERROR, str(error))
+                cache[key] = hit
+            value, message = hit
+            if message is not None:
+                self._error(i, name, message)
+            out.append(value)
+        return out
+
+    def _load_existing(self, numbers: list[str]):
+        """Stored staff (as value tuples), their titles and active appointments, chunk by chunk."""
+        existing: dict[str, tuple] = {}
+        titles: dict[int, dict[str, Title]] = defaultdict(dict)
+        appointments: dict[int, object] = {}
+        id_index = _ATTNAMES.index("id_number")
+        for start in range(0, len(numbers), self.batch_size):
+            chunk = numbers[start : start + self.batch_size]
+            found = list(Staff.objects.filter(id_number__in=chunk).order_by().values_list(*_ATTNAMES))
+            if not found:
+                continue
+            existing.update({values[id_index]: values for values in found})
+            pks = [values[0] for values in found]
+            for title in Title.objects.filter(staff_id__in=pks).order_by():
+                titles[title.staff_id][title.name] = title
+            for appointment in (
+                self.Appointment.objects.filter(staff_id__in=pks, status="active")
+                .select_related("post_grade")
+                .order_by()
+            ):
+                appointment._roster_original = (appointment.start, appointment.end, appointment.status)
+                appointments[appointment.staff_id] = appointment
+        return existing, titles, appointments
+
+    def _employee_numbers(self, people: list[Staff]) -> None:
+        """工号 is unique within an institution: who holds each one, in the file and stored."""
+        self.employee_no_rows: dict[tuple[int, str], list[int]] = defaultdict(list)
+        self.employee_no_owner: dict[tuple[int, str], str] = {}
+        if _col("employee_no") not in self.present:
+            return
+        institutions = set()
+        for i, person in enumerate(people):
+            if person.institution_id and person.employee_no:
+                self.employee_no_rows[(person.institution_id, person.employee_no)].append(self.sheet_rows[i])
+                institutions.add(person.institution_id)
+        if institutions:
+            for inst_id, no, number in (
+                Staff.objects.filter(institution_id__in=institutions)
+                .order_by()
+                .values_list("institution_id", "employee_no", "id_number")
+            ):
+                self.employee_no_owner[(inst_id, no)] = number
+
+    # ------------------------------------------------------------ per-row rules
+
+    def _derive_from_id_number(self, i: int, person: Staff) -> None:
+        # Filled in before the unchanged-row comparison, so a blank 性别 cell is not a change.
+        if person.gender and person.birth_date:
+            return
+        if "id_number" in self.row_errors.get(i, {}) or not person.id_number:
+            return
+        try:
+            facts = parse_id_number(person.id_number)
+        except ValidationError:
+            return
+        if not person.gender:
+            person.gender = Gender.MALE if facts.is_male else Gender.FEMALE
+        if not person.birth_date:
+            person.birth_date = facts.birth_date
+
+    def _check_scope(self, i: int, person: Staff) -> None:
+        if (
+            person.institution_id
+            and person.institution_id not in self.resource.allowed_institutions
+            and "institution" not in self.row_errors.get(i, {})
+        ):
+            self._error(
+                i, "institution", f"“{person.institution.name}”不在您管理的机构范围内，不能导入或调入该单位的人员。"
+            )
+
+    def _check_duplicates(self, i: int, person: Staff) -> None:
+        rows = self.id_rows.get(person.id_number, ())
+        if len(rows) > 1:
+            self._error(
+                i, "id_number", f"身份证号在文件中重复（第{'、'.join(str(r) for r in rows)}行），同一人请只保留一行。"
+            )
+        if person.institution_id and person.employee_no:
+            key = (person.institution_id, person.employee_no)
+            rows = self.employee_no_rows.get(key, ())
+            if len(rows) > 1:
+                self._error(
+                    i, "employee_no", f"工号在本单位重复：第{'、'.join(str(r) for r in rows)}行使用了同一工号。"
+                )
+            owner = self.employee_no_owner.get(key)
+            if owner and owner != person.id_number and owner not in self.id_rows:
+                self._error(i, "employee_no", "该工号在本单位已被其他人员使用，请核对。")
+
+    def _plan_title(self, i: int, person: Staff, row: dict, plan: RowPlan, titles) -> None:
+        if _col("title_name") not in row:
+            return
+        name = clean_text(row.get(_col("title_name"))).replace(" ", "")
+        level_text = clean_text(row.get(_col("title_level"))).replace(" ", "")
+        obtained_raw = row.get(_col("title_obtained_on"))
+        if not name:
+            if level_text or clean_text(obtained_raw):
+                self._error(i, "title_name", "填写了职称级别或取得时间，但没有填写职称名称。")
+            return
+        if level_text:
+            try:
+                level = TITLE_LEVEL_WIDGET.clean(level_text)
+            except ValueError as error:
+                self._error(i, "title_level", str(error))
+                return
+        else:
+            level = infer_title_level(name)
+            if level is None:
+                self._error(i, "title_level", f"无法从职称“{name}”判断职称级别，请填写职称级别。")
+                return
+        try:
+            obtained_on = parse_date(obtained_raw)
+        except ValueError as error:
+            self._error(i, "title_obtained_on", str(error))
+            return
+        if obtained_on is None:
+            self._error(i, "title_obtained_on", "填写了职称，须同时填写职称取得时间。")
+            return
+        if person.birth_date and obtained_on <= person.birth_date:
+            self._error(i, "title_obtained_on", "职称取得时间不能早于出生日期。")
+            return
+        existing = titles.get(person.pk, {}).get(name) if person.pk else None
+        if existing is None:
+            plan.title_new = Title(name=name, level=level, series=person.category, obtained_on=obtained_on)
+        elif (existing.level, existing.obtained_on) != (level, obtained_on):
+            existing.level, existing.obtained_on = level, obtained_on
+            plan.title_changed = existing
+
+    def _plan_appointment(self, i: int, person: Staff, row: dict, plan: RowPlan, appointments) -> None:
+        if _col("post_grade") not in row:
+            return
+        grade_text = clean_text(row.get(_col("post_grade"))).replace(" ", "")
+        start_raw, end_raw = row.get(_col("appointment_start")), row.get(_col("appointment_end"))
+        if not grade_text:
+            if clean_text(start_raw) or clean_text(end_raw):
+                self._error(i, "post_grade", "填写了聘任时间，但没有填写聘任岗位等级。")
+            return
+        try:
+            grade = self.resource.post_grades[parse_post_grade(grade_text)]
+        except ValueError as error:
+            self._error(i, "post_grade", str(error))
+            return
+        try:
+            start = parse_date(start_raw)
+        except ValueError as error:
+            self._error(i, "appointment_start", str(error))
+            return
+        try:
+            end = parse_date(end_raw)
+        except ValueError as error:
+            self._error(i, "appointment_end", str(error))
+            return
+        if start is None:
+            self._error(i, "appointment_start", "填写了聘任岗位等级，须同时填写聘任开始时间。")
+            return
+        institution = person.institution if person.institution_id else None
+        policy = self.resource.policy_for(institution.region_id, start) if institution else None
+        if end is None and institution is not None:
+            if policy is None:
+                self._error(i, "appointment_end", "未填写聘任结束时间，且没有可用的聘期政策，请填写。")
+                return
+            end = start + relativedelta(years=policy.appointment_term_years) - dt.timedelta(days=1)
+        if end is not None and end <= start:
+            self._error(i, "appointment_end", "聘任结束时间须晚于聘任开始时间。")
+            return
+        if institution is None:
+            return
+        current = appointments.get(person.pk) if person.pk else None
+        if current is not None and current.post_grade_id == grade.pk and current.institution_id == institution.pk:
+            if (current.start, current.end) != (start, end):
+                current.start, current.end = start, end
+                plan.appointment_changed = current
+            return
+        if person.status != StaffStatus.ON_DUTY:
+            self._error(i, "post_grade", f"人员状态为“{person.get_status_display()}”，不能登记新的聘任。")
+            return
+        if current is not None:
+            if start <= current.start:
+                self._error(
+                    i,
+                    "appointment_start",
+                    f"原聘任{current.post_grade}自{current.start:%Y-%m-%d}起，新的聘任开始时间须晚于此日期。",
+                )
+                return
+            current.end = start - dt.timedelta(days=1)
+            current.status = "ended"
+            plan.appointment_ended = current
+        plan.appointment_new = self.Appointment(
+            institution=institution, post_grade=grade, start=start, end=end, status="active", policy=policy
+        )
+
+    def _clean_fields(self, people: list[Staff], foreign: list[bool], derived: set[str]) -> None:
+        """What `Model.clean_fields` does, for the columns in the file (and the facts derived
+        from the 身份证号), with each field's verdict on a value computed once."""
+        names = [name for name in STAFF_FIELDS if name in self._file_names() or name in derived]
+        for name in names:
+            model_field = Staff._meta.get_field(name)
+            if model_field.name in _UNCHECKED:
+                continue
+            attname = model_field.attname
+            cache: dict = {}
+            for i, person in enumerate(people):
+                if foreign[i] or name in self.row_errors.get(i, ()):
+                    continue
+                raw = getattr(person, attname)
+                if model_field.blank and raw in model_field.empty_values:
+                    continue
+                hit = cache.get(raw, _MISSING) if raw.__hash__ is not None else _MISSING
+                if hit is _MISSING:
+                    try:
+                        hit = (model_field.clean(raw, None), None)
+                    except ValidationError as error:
+                        hit = (raw, self._validation_messages(name, error))
+                    if raw.__hash__ is not None:
+                        cache[raw] = hit
+                value, messages = hit
+                if messages:
+                    for message in messages:
+                        self._error(i, name, message)
+                elif value is not raw:
+                    setattr(person, attname, value)
+
+    def _file_names(self) -> set[str]:
+        return {name for name in STAFF_FIELDS if self.resource.fields[name].column_name in self.present}
+
+    # ------------------------------------------------------------ the post quota
+
+    def _check_quotas(self, plans: list[RowPlan | None], people: list[Staff]) -> None:
+        """岗位结构比例, as `appointments.services.create_appointment` applies it, for the whole file:
+        the posts filled per (institution, year, grade) are counted in one aggregated query, the
+        appointments the file ends or re-dates are taken out, and the file's appointments are
+        added in sheet order; a row whose appointment would go beyond the quota — or that has no
+        quota at all — is refused (特设岗位 excepted)."""
+        special = "special"
+        added: list[tuple[int, object]] = []  # (row, appointment) that take a post
+        removed: list[object] = []  # stored appointments whose post the file frees or moves
+        for i, plan in enumerate(plans):
+            if plan is None or i in self.row_errors:
+                continue  # a row refused already takes no post
+            removed.extend(
+                a for a in (plan.appointment_ended, plan.appointment_changed) if a is not None and a.kind != special
+            )
+            added.extend(
+                (i, a) for a in (plan.appointment_changed, plan.appointment_new) if a is not None and a.kind != special
+            )
+        if not added:
+            return
+        keys = {(a.institution_id, a.start.year, a.post_grade_id) for _, a in added}
+        counter = getattr(apps.get_app_config("personnel"), "filled_posts_by_key", None)
+        if counter is None:
+            raise RuntimeError("appointments 应用未注册 filled_posts_by_key，无法校验岗位结构比例。")
+        filled = counter(keys=keys)
+        quotas = {
+            (q.institution_id, q.year, q.post_grade_id): q.count
+            for q in PostQuota.objects.filter(
+                institution_id__in={k[0] for k in keys},
+                year__in={k[1] for k in keys},
+                post_grade_id__in={k[2] for k in keys},
+            ).order_by()
+        }
+
+        def touches(start: dt.date, end: dt.date, year: int) -> bool:
+            return start.year <= year <= end.year
+
+        used = dict.fromkeys(keys, 0)
+        for key in keys:
+            inst_id, year, grade_id = key
+            count = filled.get(key, 0)
+            for stored in removed:
+                start, end, status = stored._roster_original
+                if (
+                    status == "active"
+                    and (stored.institution_id, stored.post_grade_id) == (inst_id, grade_id)
+                    and touches(start, end, year)
+                ):
+                    count -= 1
+            # The file's appointments that began in an earlier year hold a post in this one too.
+            for _, appointment in added:
+                if (
+                    (appointment.institution_id, appointment.post_grade_id) == (inst_id, grade_id)
+                    and appointment.start.year < year
+                    and touches(appointment.start, appointment.end, year)
+                ):
+                    count += 1
+            used[key] = count
+        for i, appointment in added:
+            key = (appointment.institution_id, appointment.start.year, appointment.post_grade_id)
+            institution, grade, year = appointment.institution, appointment.post_grade, appointment.start.year
+            quota = quotas.get(key)
+            if quota is None:
+                self._error(
+                    i, "post_grade", f"{institution.name}{year}年未核定{grade.name}岗位数，不能聘任（特设岗位除外）。"
+                )
+            elif used[key] >= quota:
+                self._error(
+                    i,
+                    "post_grade",
+                    f"{institution.name}{year}年{grade.name}核定{quota}个岗位，已聘{used[key]}人，"
+                    "超出岗位结构比例，不能聘任（特设岗位除外）。",
+                )
+            else:
+                used[key] += 1
+
+    # ------------------------------------------------------------ the report
+
+    def _report_errors(self) -> list[dict]:
+        from .columns import HEADERS
+
+        order = {h: i for i, h in enumerate(HEADERS)}
+        errors = []
+        for i, by_key in self.row_errors.items():
+            row = self.sheet_rows[i]
+            for key, messages in by_key.items():
+                column = error_column(key)
+                errors.extend({"row": row, "column": column, "message": message} for message in messages)
+        unique = {(e["row"], e["column"], e["message"]): e for e in errors}
+        return sorted(unique.values(), key=lambda e: (e["row"] or 0, order.get(e["column"], 99)))
+
+    # ------------------------------------------------------------ the writes
+
+    def write(self, plan: ImportPlan) -> None:
+        """Write a clean plan in batches; each batch's history rows carry the importing user."""
+        user = self.actor if getattr(self.actor, "pk", None) else None
+        size = self.batch_size
+        done = 0
+        total = max(len(plan.staff_new) + len(plan.staff_changed), 1)
+
+        def stamp(objs: list) -> list:
+            # Set on each object: otherwise simple-history falls back to the request's user,
+            # which for an API key is not a database user.
+            for obj in objs:
+                obj._history_user = user
+            return objs
+
+        with transaction.atomic():
+            for start in range(0, len(plan.staff_new), size):
+                batch = plan.staff_new[start : start + size]
+                bulk_create_with_history(stamp(batch), Staff, batch_size=size, default_user=user)
+                done += len(batch)
+                self._progress(done, total)
+            for start in range(0, len(plan.staff_changed), size):
+                batch = plan.staff_changed[start : start + size]
+                bulk_update_with_history(
+                    stamp(batch), Staff, [*plan.staff_update_fields, "updated_at"], batch_size=size, default_user=user
+                )
+                done += len(batch)
+                self._progress(done, total)
+            for start in range(0, len(plan.titles_new), size):
+                bulk_create_with_history(
+                    stamp(plan.titles_new[start : start + size]), Title, batch_size=size, default_user=user
+                )
+            for start in range(0, len(plan.titles_changed), size):
+                bulk_update_with_history(
+                    stamp(plan.titles_changed[start : start + size]),
+                    Title,
+                    ["level", "obtained_on"],
+                    batch_size=size,
+                    default_user=user,
+                )
+            # Ended appointments first: the one-active-appointment constraint holds at every statement.
+            for start in range(0, len(plan.appointments_changed), size):
+                bulk_update_with_history(
+                    stamp(plan.appointments_changed[start : start + size]),
+                    self.Appointment,
+                    ["start", "end", "status"],
+                    batch_size=size,
+                    default_user=user,
+                )
+            for start in range(0, len(plan.appointments_new), size):
+                bulk_create_with_history(
+                    stamp(plan.appointments_new[start : start + size]),
+                    self.Appointment,
+                    batch_size=size,
+                    default_user=user,
+                )
+
+    def _progress(self, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(done)
+
+
+__all__ = ["ImportPlan", "RosterImporter"]
