@@ -12,15 +12,10 @@ before `browser_page`), and stops before their teardown.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from django.db import connections
-
-# Playwright's sync API keeps an event loop in this thread; Django's ORM (fixtures, teardown)
-# would otherwise refuse to run next to it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -35,10 +30,14 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def chromium():
+def chromium(monkeypatch):
     if not CHROMIUM.exists():
         pytest.skip("未安装 Debian 的 Chromium（/usr/bin/chromium），跳过浏览器测试。")
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; Django's ORM (the test body's
+    # queries) would otherwise refuse to run next to it.  Only while the browser runs.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
