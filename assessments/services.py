@@ -644,7 +644,7 @@ def ingest_workload(*, institution: Institution, records: Sequence[dict], actor)
         return result
     try:
         with transaction.atomic():
-            WorkloadRecord.objects.bulk_create(new, batch_size=5000)
+            WorkloadRecord.objects.bulk_create(new)
     except IntegrityError as error:
         raise ApplicationError("部分来源记录号已由另一请求同时写入，请重新报送本批（重复记录会被忽略）。") from error
     result.created = len(new)

@@ -164,6 +164,8 @@ SPECTACULAR_SETTINGS = {
         "InstitutionKindEnum": "personnel.choices.InstitutionKind",
         "AppointmentKindEnum": "appointments.choices.AppointmentKind",
         "CategoryEnum": "personnel.choices.Category",
+        "PeriodKindEnum": "assessments.choices.PeriodKind",
+        "SchemeKindEnum": "assessments.choices.SchemeKind",
     },
 }
 

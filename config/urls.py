@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("personnel.api.urls")),
     path("", include("appointments.api.urls")),
     path("", include("personnel.api.roster_urls")),
+    path("", include("assessments.api.urls")),
 ]
 
 urlpatterns = [
@@ -26,4 +27,5 @@ urlpatterns = [
     path("", include("personnel.urls")),
     path("appointments/", include("appointments.urls")),
     path("roster/", include("personnel.roster_urls")),
+    path("assessments/", include("assessments.urls")),
 ]

@@ -1,0 +1,158 @@
+"""Assessment API serializers: shapes only; the rules live in assessments.services."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from personnel.api.mixins import ScopedPrimaryKeyRelatedField
+
+from ..choices import PeriodKind
+from ..models import Assessment, AssessmentPeriod, GradeBand, Scheme, SchemeItem, WorkloadRecord
+from ..selectors import visible_periods
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True, label="期间")
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True, label="考核类型名称")
+    status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+
+    class Meta:
+        model = AssessmentPeriod
+        fields = [
+            "id",
+            "region",
+            "kind",
+            "kind_display",
+            "year",
+            "number",
+            "label",
+            "start",
+            "end",
+            "status",
+            "status_display",
+        ]
+        read_only_fields = fields
+
+
+class PeriodOpenSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PeriodKind.choices, label="考核类型")
+    year = serializers.IntegerField(min_value=2000, max_value=2100, label="年度")
+    number = serializers.IntegerField(min_value=0, max_value=12, default=0, label="月份/季度")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(label="理由", max_length=200)
+
+
+class SchemeItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SchemeItem
+        fields = ["code", "name", "max_points", "weight", "scorer_role", "order"]
+
+
+class GradeBandSerializer(serializers.ModelSerializer):
+    grade_display = serializers.CharField(source="get_grade_display", read_only=True)
+
+    class Meta:
+        model = GradeBand
+        fields = ["grade", "grade_display", "min_points"]
+
+
+class SchemeSerializer(serializers.ModelSerializer):
+    items = SchemeItemSerializer(many=True, read_only=True)
+    bands = GradeBandSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Scheme
+        fields = ["id", "region", "code", "version", "name", "kind", "effective_from", "note", "items", "bands"]
+        read_only_fields = fields
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    period_label = serializers.CharField(source="period.label", read_only=True, label="期间")
+    period_kind = serializers.CharField(source="period.kind", read_only=True, label="考核类型")
+    staff_name = serializers.CharField(source="staff.name", read_only=True, label="姓名")
+    scheme_version = serializers.IntegerField(source="scheme.version", read_only=True, label="方案版本")
+    grade_display = serializers.CharField(source="get_grade_display", read_only=True, label="等次名称")
+    status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "period",
+            "period_label",
+            "period_kind",
+            "staff",
+            "staff_name",
+            "scheme",
+            "scheme_version",
+            "scores",
+            "total",
+            "grade",
+            "grade_display",
+            "status",
+            "status_display",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class SheetRowSerializer(serializers.Serializer):
+    staff = serializers.IntegerField(label="人员编号")
+    scores = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, allow_null=True),
+        required=False,
+        default=dict,
+        label="分项得分（项目代码→分数）",
+    )
+    version = serializers.IntegerField(min_value=0, default=0, label="读取时的版本（新录入为0）")
+    total = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None, label="得分")
+    grade = serializers.CharField(required=False, allow_blank=True, default="", label="等次")
+
+
+class SheetSerializer(serializers.Serializer):
+    period = ScopedPrimaryKeyRelatedField(scope=visible_periods, model=AssessmentPeriod, label="考核期间")
+    submit = serializers.BooleanField(default=False, label="提交（提交后本级不能再修改）")
+    rows = SheetRowSerializer(many=True, allow_empty=False, max_length=2000)
+
+
+class SheetResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    assessments = AssessmentSerializer(many=True)
+
+
+class WorkloadRecordSerializer(serializers.ModelSerializer):
+    metric = serializers.CharField(source="metric.code", read_only=True)
+    staff_name = serializers.CharField(source="staff.name", read_only=True)
+    source_id = serializers.CharField(source="source_record_id", read_only=True)
+
+    class Meta:
+        model = WorkloadRecord
+        fields = ["id", "institution", "staff", "staff_name", "metric", "date", "quantity", "source_id", "created_at"]
+        read_only_fields = fields
+
+
+class WorkloadInputSerializer(serializers.Serializer):
+    """Documentation of one record; the batch itself is validated set-based by the service."""
+
+    id_number = serializers.CharField(required=False, label="身份证号")
+    employee_no = serializers.CharField(required=False, label="工号（无身份证号时）")
+    date = serializers.DateField(label="日期")
+    metric = serializers.CharField(label="指标代码")
+    quantity = serializers.DecimalField(max_digits=10, decimal_places=2, label="数量")
+    source_id = serializers.CharField(label="来源记录号（同一机构内唯一，重发不重复计入）")
+
+
+class WorkloadBatchSerializer(serializers.Serializer):
+    records = WorkloadInputSerializer(many=True)
+
+
+class WorkloadResultSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    created = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())

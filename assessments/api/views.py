@@ -1,0 +1,186 @@
+"""Assessment API: periods (commission opens/closes/re-opens), schemes (read), results (read,
+sheet save, return), HIS workload (batch POST).  Every row comes from a scoping selector."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+
+from personnel.api.mixins import ScopedReadOnlyViewSet
+from personnel.errors import ApplicationError
+from personnel.scoping import can_change
+
+from .. import services
+from ..models import Assessment, AssessmentPeriod, Scheme, WorkloadRecord
+from ..selectors import visible_assessments, visible_periods, visible_schemes, visible_workload
+from .serializers import (
+    AssessmentSerializer,
+    PeriodOpenSerializer,
+    PeriodSerializer,
+    ReasonSerializer,
+    SchemeSerializer,
+    SheetResultSerializer,
+    SheetSerializer,
+    WorkloadBatchSerializer,
+    WorkloadRecordSerializer,
+    WorkloadResultSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="考核期间", tags=["考核"]), retrieve=extend_schema(summary="考核期间详情", tags=["考核"])
+)
+class PeriodViewSet(ScopedReadOnlyViewSet):
+    resource = "period"
+    serializer_class = PeriodSerializer
+    filterset_fields = ["kind", "year", "status"]
+
+    def scoped_queryset(self, user) -> QuerySet[AssessmentPeriod]:
+        return visible_periods(user).order_by("-start", "kind")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return PeriodOpenSerializer
+        if self.action == "reopen":
+            return ReasonSerializer
+        return PeriodSerializer
+
+    @extend_schema(
+        summary="开启考核期间（卫健委）", tags=["考核"], request=PeriodOpenSerializer, responses={201: PeriodSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = PeriodOpenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        period = services.open_period(
+            region=request.user.institution.region, actor=request.user, **serializer.validated_data
+        )
+        return Response(PeriodSerializer(period).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="关闭考核期间", tags=["考核"], request=None, responses={200: PeriodSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, *args, **kwargs):
+        period = services.close_period(period=self.get_object(), actor=request.user)
+        return Response(PeriodSerializer(period).data)
+
+    @extend_schema(
+        summary="重新开启考核期间（须说明理由）",
+        tags=["考核"],
+        request=ReasonSerializer,
+        responses={200: PeriodSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, *args, **kwargs):
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        period = services.reopen_period(period=self.get_object(), actor=request.user, **serializer.validated_data)
+        return Response(PeriodSerializer(period).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="考核方案（含项目与等次分数线）", tags=["考核"]),
+    retrieve=extend_schema(summary="考核方案详情", tags=["考核"]),
+)
+class SchemeViewSet(ScopedReadOnlyViewSet):
+    resource = "scheme"
+    serializer_class = SchemeSerializer
+    filterset_fields = ["kind", "code"]
+
+    def scoped_queryset(self, user) -> QuerySet[Scheme]:
+        return visible_schemes(user).prefetch_related("items", "bands").order_by("code", "-version")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="考核结果", tags=["考核"]), retrieve=extend_schema(summary="考核结果详情", tags=["考核"])
+)
+class AssessmentViewSet(ScopedReadOnlyViewSet):
+    resource = "assessment"
+    serializer_class = AssessmentSerializer
+    filterset_fields = ["period", "staff", "grade", "status"]
+
+    def scoped_queryset(self, user) -> QuerySet[Assessment]:
+        return visible_assessments(user).select_related("period", "staff", "scheme").order_by("-period__start", "pk")
+
+    def get_serializer_class(self):
+        if self.action == "sheet":
+            return SheetSerializer
+        if self.action == "return_for_correction":
+            return ReasonSerializer
+        return AssessmentSerializer
+
+    @extend_schema(
+        summary="保存评分表（草稿或提交）",
+        description="整表校验：任何一行有错（超出满分、不在管理范围、已提交、已被他人修改）则全部不保存，"
+        "返回400及逐行错误。每行带读取时的 version（新录入为0），过期的 version 会被拒绝。",
+        tags=["考核"],
+        request=SheetSerializer,
+        responses={200: SheetResultSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def sheet(self, request, *args, **kwargs):
+        serializer = SheetSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        rows = [
+            services.ScoreRow(
+                staff_id=r["staff"], scores=r["scores"], version=r["version"], total=r["total"], grade=r["grade"], ref=i
+            )
+            for i, r in enumerate(data["rows"])
+        ]
+        result = services.save_scores(period=data["period"], actor=request.user, rows=rows, submit=data["submit"])
+        return Response(SheetResultSerializer(result).data)
+
+    @extend_schema(
+        summary="退回已提交的成绩（上级，须说明理由）",
+        tags=["考核"],
+        request=ReasonSerializer,
+        responses={200: AssessmentSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_for_correction(self, request, *args, **kwargs):
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assessment = services.return_assessment(
+            assessment=self.get_object(), actor=request.user, **serializer.validated_data
+        )
+        return Response(AssessmentSerializer(assessment).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="工作量记录", tags=["HIS工作量"]),
+    retrieve=extend_schema(summary="工作量记录详情", tags=["HIS工作量"]),
+)
+class WorkloadViewSet(ScopedReadOnlyViewSet):
+    resource = "workload"
+    serializer_class = WorkloadRecordSerializer
+    parser_classes = [JSONParser]
+    filterset_fields = ["staff", "date"]
+
+    def scoped_queryset(self, user) -> QuerySet[WorkloadRecord]:
+        return visible_workload(user).select_related("metric", "staff").order_by("-date", "-id")
+
+    @extend_schema(
+        summary="报送工作量（HIS，一批最多10000条）",
+        description="按（机构，来源记录号）幂等：重发的记录不会重复计入。整批先校验：任何一条有错则整批不写入，"
+        "返回400及每条错误（index 为记录在批中的序号）。也可直接提交记录数组。",
+        tags=["HIS工作量"],
+        request=WorkloadBatchSerializer,
+        responses={201: WorkloadResultSerializer, 200: WorkloadResultSerializer, 400: WorkloadResultSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        payload = request.data
+        records = payload.get("records") if isinstance(payload, dict) else payload
+        if not isinstance(records, list):
+            raise ApplicationError('请求体应为 {"records": [...]} 或记录数组。')
+        institution = getattr(request.user, "institution", None)
+        if institution is None or not can_change(request.user, "workload"):
+            raise PermissionDenied("当前角色无权报送工作量。")
+        result = services.ingest_workload(institution=institution, records=records, actor=request.user)
+        if result.errors:
+            body = {"detail": f"有{len(result.errors)}条记录不正确，整批未写入。", **result.as_dict()}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(result.as_dict(), status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "assessments"
+
+urlpatterns = [
+    path("", views.PeriodListView.as_view(), name="periods"),
+    path("periods/<int:pk>/sheet/", views.SheetView.as_view(), name="sheet"),
+    path("results/<int:pk>/return/", views.ReturnAssessmentView.as_view(), name="return"),
+]

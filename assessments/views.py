@@ -1,0 +1,276 @@
+"""Assessment pages: the periods, the score sheet (a row per person, a column per item, keyboard
+entry, totals and grades as you type, draft then submit), and what assessments add to the staff
+page (timeline and duty-target progress chart)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from personnel.errors import ApplicationError
+from personnel.models import Staff
+from personnel.scoping import can_change, can_read, role_of, visible_departments
+from personnel.views import ScopedMixin, StaffSection, register_staff_section
+
+from . import services
+from .choices import GRADE_RANK, Grade, PeriodKind
+from .forms import PeriodOpenForm, ReasonForm
+from .selectors import (
+    SCHEME_KIND_FOR_PERIOD,
+    scheme_in_force,
+    scheme_rules,
+    sheet_rows,
+    staff_timeline,
+    target_progress,
+    visible_assessments,
+    visible_periods,
+)
+
+
+class PeriodListView(ScopedMixin, TemplateView):
+    """考核: the region's periods; the commission opens, closes and re-opens them."""
+
+    template_name = "assessments/period_list.html"
+    resource = "period"
+    nav_active = "assessment"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        periods = list(visible_periods(user).order_by("-year", "kind", "-number"))
+        context.update(
+            periods=periods,
+            can_manage=can_change(user, "period"),
+            open_form=kwargs.get("open_form") or PeriodOpenForm(initial={"year": timezone.localdate().year}),
+            my_results=visible_assessments(user).select_related("period").order_by("-period__start")[:24]
+            if role_of(user) == "staff"
+            else [],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not can_change(request.user, "period"):
+            raise PermissionDenied("只有卫健委可以开启或关闭考核期间。")
+        action = request.POST.get("action")
+        try:
+            if action == "open":
+                form = PeriodOpenForm(request.POST)
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(open_form=form), status=400)
+                data = form.cleaned_data
+                period = services.open_period(
+                    region=request.user.institution.region,
+                    kind=data["kind"],
+                    year=data["year"],
+                    number=data["number"] or 0,
+                    actor=request.user,
+                )
+                messages.success(request, f"已开启{period}。")
+            else:
+                period = get_object_or_404(visible_periods(request.user), pk=request.POST.get("period"))
+                if action == "close":
+                    services.close_period(period=period, actor=request.user)
+                    messages.success(request, f"已关闭{period}，成绩不可再修改。")
+                elif action == "reopen":
+                    form = ReasonForm(request.POST)
+                    services.reopen_period(period=period, reason=form.data.get("reason", ""), actor=request.user)
+                    messages.success(request, f"已重新开启{period}。")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("assessments:periods")
+
+
+def _decimal_text(value) -> str:
+    if value is None:
+        return ""
+    return f"{Decimal(value).normalize():f}"
+
+
+class SheetView(ScopedMixin, TemplateView):
+    """The score sheet of one period and one department (a department head's own by default)."""
+
+    template_name = "assessments/sheet.html"
+    resource = "assessment"
+    nav_active = "assessment"
+
+    def setup_sheet(self) -> None:
+        user = self.request.user
+        self.period = get_object_or_404(visible_periods(user).select_related("region"), pk=self.kwargs["pk"])
+        departments = visible_departments(user).select_related("institution").order_by("institution__path", "code")
+        wanted = self.request.GET.get("department") or self.request.POST.get("department")
+        if wanted:
+            self.department = departments.filter(pk=wanted).first()
+            if self.department is None:
+                raise Http404("科室不存在或不在您的管理范围内。")
+        else:
+            self.department = departments.filter(pk=getattr(user, "department_id", None)).first() or departments.first()
+        self.departments = departments
+        self.editable = services.can_score(user, self.period) and not self.period.is_closed
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.permitted(request.user):
+            self.setup_sheet()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        rows = sheet_rows(user, period=self.period, department=self.department) if self.department else []
+        current = scheme_in_force(
+            region_id=self.period.region_id, kind=SCHEME_KIND_FOR_PERIOD[self.period.kind], on=self.period.start
+        )
+        scheme_ids = {r.assessment.scheme_id for r in rows if r.assessment}
+        if current:
+            scheme_ids.add(current.pk)
+        schemes = scheme_rules(scheme_ids)
+        used = next((r.assessment.scheme_id for r in rows if r.assessment), None)
+        sheet_scheme = schemes.get(used) or (schemes.get(current.pk) if current else None)
+        posted = kwargs.get("posted") or {}
+        row_errors = kwargs.get("row_errors") or {}
+        scorer_level = role_of(user) == services.SCORER_ROLE[self.period.kind]
+        for row in rows:
+            a = row.assessment
+            row.locked = bool(a and a.is_submitted and scorer_level) or not self.editable
+            row.version = a.version if a else 0
+            row.cells = []
+            for item in sheet_scheme.item_rows if sheet_scheme else []:
+                key = f"score-{row.staff.pk}-{item.code}"
+                value = posted.get(key, _decimal_text((a.scores or {}).get(item.code)) if a else "")
+                row.cells.append({"item": item, "name": key, "value": value})
+            row.errors = row_errors.get(row.staff.pk, [])
+        if sheet_scheme:
+            scheme_json = {
+                "items": [
+                    {"code": i.code, "weight": str(i.weight), "max": str(i.max_points)} for i in sheet_scheme.items
+                ],
+                "bands": [
+                    {"grade": b.grade, "label": Grade(b.grade).label, "min": str(b.min_points)}
+                    for b in sorted(sheet_scheme.bands, key=lambda b: b.min_points, reverse=True)
+                ],
+            }
+        else:
+            scheme_json = {"items": [], "bands": []}
+        counts = {g.value: 0 for g in Grade}
+        for row in rows:
+            if row.assessment and row.assessment.grade:
+                counts[row.assessment.grade] += 1
+        context.update(
+            period=self.period,
+            department=self.department,
+            departments=self.departments,
+            rows=rows,
+            scheme=sheet_scheme,
+            scheme_json=scheme_json,
+            editable=self.editable and sheet_scheme is not None,
+            any_open_row=any(not r.locked for r in rows),
+            grade_counts=[(Grade(g).label, n, g) for g, n in sorted(counts.items(), key=lambda x: -GRADE_RANK[x[0]])],
+            scorer_label=services.SCORER_ROLE[self.period.kind].label,
+            errors=kwargs.get("errors") or [],
+            lower_levels=self.period.kind != PeriodKind.MONTHLY,
+            can_return=not self.period.is_closed
+            and (
+                getattr(user, "is_superuser", False)
+                or services.ROLE_LEVEL.get(role_of(user), 0)
+                > services.ROLE_LEVEL[services.SCORER_ROLE[self.period.kind]]
+            ),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs) -> HttpResponse:
+        if not self.editable:
+            raise PermissionDenied("您不能修改本期成绩。")
+        submit = request.POST.get("action") == "submit"
+        staff_ids = [int(v) for v in request.POST.getlist("staff") if v.isdigit()]
+        prefix_len = len("score-")
+        scores: dict[int, dict[str, str]] = {pk: {} for pk in staff_ids}
+        for key, value in request.POST.items():
+            if key.startswith("score-"):
+                pk_text, _, code = key[prefix_len:].partition("-")
+                if pk_text.isdigit() and int(pk_text) in scores:
+                    scores[int(pk_text)][code] = value
+        rows = [
+            services.ScoreRow(
+                staff_id=pk, scores=scores[pk], version=int(request.POST.get(f"version-{pk}", "0") or 0), ref=pk
+            )
+            for pk in staff_ids
+        ]
+        try:
+            result = services.save_scores(period=self.period, actor=request.user, rows=rows, submit=submit)
+        except ApplicationError as error:
+            row_errors: dict[int, list[str]] = {}
+            general = []
+            for e in error.extra.get("rows", []):
+                if e.get("staff"):
+                    text = f"{e['column']}：{e['message']}" if e.get("column") else e["message"]
+                    row_errors.setdefault(e["staff"], []).append(text)
+                else:
+                    general.append(e["message"])
+            context = self.get_context_data(
+                posted={k: v for k, v in request.POST.items() if k.startswith("score-")},
+                row_errors=row_errors,
+                errors=[error.message, *general],
+            )
+            return self.render_to_response(context, status=400)
+        verb = "提交" if submit else "保存草稿"
+        messages.success(
+            request,
+            f"已{verb}：新增{result.created}人，修改{result.updated}人，未变{result.unchanged}人。",
+        )
+        return redirect(reverse("assessments:sheet", args=[self.period.pk]) + f"?department={self.department.pk}")
+
+
+class ReturnAssessmentView(ScopedMixin, TemplateView):
+    """A higher level sends a submitted result back for correction (POST only, reason required)."""
+
+    resource = "assessment"
+    action = "change"
+
+    def post(self, request, *args, **kwargs):
+        assessment = get_object_or_404(
+            visible_assessments(request.user).select_related("period", "staff"), pk=kwargs["pk"]
+        )
+        try:
+            reason = request.POST.get("reason") or request.POST.get(f"reason-{assessment.pk}", "")
+            services.return_assessment(assessment=assessment, reason=reason, actor=request.user)
+            messages.success(request, f"已退回{assessment.staff.name}的{assessment.period}成绩。")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        department = assessment.department_id or assessment.staff.department_id or ""
+        return redirect(reverse("assessments:sheet", args=[assessment.period_id]) + f"?department={department}")
+
+
+# --- The staff page's section ---------------------------------------------------------------------
+
+
+@register_staff_section
+def assessment_section(request, staff: Staff) -> StaffSection | None:
+    user = request.user
+    if not can_read(user, "assessment"):
+        return None
+    today = timezone.localdate()
+    timeline = staff_timeline(user, staff)
+    progress = target_progress(user, staff, on=today) if can_read(user, "duty_target") else []
+    chart = {
+        "names": [p.target.name for p in progress],
+        "done": [float(p.done) for p in progress],
+        "milestone": [float(p.milestone) for p in progress],
+        "target": [float(p.target.target_total) for p in progress],
+        "percent": [p.percent for p in progress],
+        "milestonePercent": [p.milestone_percent for p in progress],
+    }
+    return StaffSection(
+        template_name="assessments/_staff_section.html",
+        context={
+            "timeline": timeline,
+            "progress": progress,
+            "chart": chart,
+            "today": today,
+        },
+    )
