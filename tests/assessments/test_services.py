@@ -114,7 +114,10 @@ def test_submitting_needs_every_item(world, march):
     del scores["teaching"]
     with pytest.raises(ApplicationError, match="科研教学"):
         save_scores(
-            period=march, actor=head(world), rows=[ScoreRow(staff_id=world.staff_in_dept.pk, scores=scores)], submit=True
+            period=march,
+            actor=head(world),
+            rows=[ScoreRow(staff_id=world.staff_in_dept.pk, scores=scores)],
+            submit=True,
         )
 
 

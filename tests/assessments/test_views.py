@@ -151,7 +151,12 @@ def test_the_commission_closes_and_reopens_a_period_from_the_page(world, march):
     admin.post(reverse("assessments:periods"), {"action": "reopen", "period": march.pk, "reason": "更正"})
     march.refresh_from_db()
     assert not march.is_closed
-    assert login(world, Role.HOSPITAL_HR).post(reverse("assessments:periods"), {"action": "close", "period": march.pk}).status_code == 403
+    assert (
+        login(world, Role.HOSPITAL_HR)
+        .post(reverse("assessments:periods"), {"action": "close", "period": march.pk})
+        .status_code
+        == 403
+    )
 
 
 def _queries(client, url) -> int:

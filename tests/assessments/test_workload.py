@@ -88,8 +88,9 @@ def test_one_bad_record_stores_nothing_and_each_bad_record_is_listed(world, his)
 
 
 def test_the_same_source_id_from_another_institution_is_another_record(world, his):
-    from personnel.models import InstitutionAPIKey
     from rest_framework.test import APIClient
+
+    from personnel.models import InstitutionAPIKey
 
     his.post(URL, [record(world.staff_in_dept, 1)], format="json")
     _, key = InstitutionAPIKey.objects.create_key(name="ZYY-HIS", institution=world.other_hospital)
@@ -153,8 +154,9 @@ def test_the_endpoint_runs_a_constant_number_of_queries(world, his, django_asser
     ],
 )
 def test_workload_is_read_within_each_roles_scope(world, his, role, visible):
-    from personnel.models import InstitutionAPIKey
     from rest_framework.test import APIClient
+
+    from personnel.models import InstitutionAPIKey
 
     his.post(URL, [record(world.staff_in_dept, 1), record(world.staff_branch, 2)], format="json")
     _, key = InstitutionAPIKey.objects.create_key(name="ZYY-HIS", institution=world.other_hospital)
