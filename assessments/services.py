@@ -673,7 +673,7 @@ def record_target_progress(*, target: DutyTarget, month: dt.date, quantity, acto
     return entry
 
 
-def periods_of(region: Region, labels: Iterable[str]) -> dict[str, AssessmentPeriod]:
+def periods_of(*, region_id: int, labels: Iterable[str]) -> dict[str, AssessmentPeriod]:
     """Periods of a region by their labels (2026-03, 2026Q1, 2026): one query."""
     keys = {}
     for label in labels:
@@ -686,5 +686,5 @@ def periods_of(region: Region, labels: Iterable[str]) -> dict[str, AssessmentPer
     q = Q(pk__in=[])
     for kind, year, number in set(keys.values()):
         q |= Q(kind=kind, year=year, number=number)
-    found = {(p.kind, p.year, p.number): p for p in AssessmentPeriod.objects.filter(q, region=region)}
+    found = {(p.kind, p.year, p.number): p for p in AssessmentPeriod.objects.filter(q, region_id=region_id)}
     return {label: found[key] for label, key in keys.items() if key in found}
