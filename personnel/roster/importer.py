@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -52,6 +52,10 @@ _MISSING = object()
 _UNCHECKED = {"id", "institution", "department", "created_at", "updated_at"}
 _COMPARED = tuple(Staff._meta.get_field(f).attname for f in STAFF_FIELDS)
 _ATTNAMES = tuple(f.attname for f in Staff._meta.concrete_fields)
+_TITLE_ATTNAMES = tuple(f.attname for f in Title._meta.concrete_fields)
+_TITLE_STAFF, _TITLE_NAME, _TITLE_LEVEL, _TITLE_OBTAINED = (
+    _TITLE_ATTNAMES.index(a) for a in ("staff_id", "name", "level", "obtained_on")
+)
 
 
 @dataclass
@@ -100,6 +104,8 @@ class RosterImporter:
         self.progress = progress
         self.batch_size = StaffResource._meta.batch_size or CHUNK
         self.Appointment = apps.get_model("appointments", "Appointment")
+        self.appointment_attnames = tuple(f.attname for f in self.Appointment._meta.concrete_fields)
+        self.appointment_staff = self.appointment_attnames.index("staff_id")
 
     # ------------------------------------------------------------ errors
 
@@ -184,10 +190,16 @@ class RosterImporter:
             self._plan_appointment(i, person, records[i], plan, appointments)
             plans[i] = plan
 
-        # 3. field validation (full_clean's clean_fields, one call per distinct value) and clean()
-        self._clean_fields(people, foreign, derived={"gender", "birth_date"} - set(names))
+        # 3. field validation (full_clean's clean_fields, one call per distinct value) and clean(),
+        # for new and changed people: a stored person the file leaves as stored writes nothing.
+        changed = [
+            snapshots[i] is None or tuple(getattr(person, a) for a in _COMPARED) != snapshots[i]
+            for i, person in enumerate(people)
+        ]
+        skip = [f or not c for f, c in zip(foreign, changed, strict=True)]
+        self._clean_fields(people, skip, derived={"gender", "birth_date"} - set(names))
         for i, person in enumerate(people):
-            if foreign[i] or i in self.row_errors:
+            if skip[i] or i in self.row_errors:
                 continue
             try:
                 person.clean()
@@ -214,11 +226,10 @@ class RosterImporter:
                 result.new += 1
                 result.staff_new.append(person)
             else:
-                changed = tuple(getattr(person, a) for a in _COMPARED) != snapshots[i]
-                if changed:
+                if changed[i]:
                     person.updated_at = now  # bulk_update does not run auto_now
                     result.staff_changed.append(person)
-                if changed or plan.dependents_changed:
+                if changed[i] or plan.dependents_changed:
                     result.updated += 1
                 else:
                     result.unchanged += 1
@@ -267,8 +278,8 @@ class RosterImporter:
     def _load_existing(self, numbers: list[str]):
         """Stored staff (as value tuples), their titles and active appointments, chunk by chunk."""
         existing: dict[str, tuple] = {}
-        titles: dict[int, dict[str, Title]] = defaultdict(dict)
-        appointments: dict[int, object] = {}
+        titles: dict[int, dict[str, tuple]] = defaultdict(dict)
+        appointments: dict[int, tuple] = {}
         id_index = _ATTNAMES.index("id_number")
         for start in range(0, len(numbers), self.batch_size):
             chunk = numbers[start : start + self.batch_size]
@@ -277,15 +288,14 @@ class RosterImporter:
                 continue
             existing.update({values[id_index]: values for values in found})
             pks = [values[0] for values in found]
-            for title in Title.objects.filter(staff_id__in=pks).order_by():
-                titles[title.staff_id][title.name] = title
-            for appointment in (
+            for values in Title.objects.filter(staff_id__in=pks).order_by().values_list(*_TITLE_ATTNAMES):
+                titles[values[_TITLE_STAFF]][values[_TITLE_NAME]] = values
+            for values in (
                 self.Appointment.objects.filter(staff_id__in=pks, status="active")
-                .select_related("post_grade")
                 .order_by()
+                .values_list(*self.appointment_attnames)
             ):
-                appointment._roster_original = (appointment.start, appointment.end, appointment.status)
-                appointments[appointment.staff_id] = appointment
+                appointments[values[self.appointment_staff]] = values
         return existing, titles, appointments
 
     def _employee_numbers(self, people: list[Staff]) -> None:
@@ -383,10 +393,11 @@ class RosterImporter:
         if person.birth_date and obtained_on <= person.birth_date:
             self._error(i, "title_obtained_on", "职称取得时间不能早于出生日期。")
             return
-        existing = titles.get(person.pk, {}).get(name) if person.pk else None
-        if existing is None:
+        stored = titles.get(person.pk, {}).get(name) if person.pk else None
+        if stored is None:
             plan.title_new = Title(name=name, level=level, series=person.category, obtained_on=obtained_on)
-        elif (existing.level, existing.obtained_on) != (level, obtained_on):
+        elif (stored[_TITLE_LEVEL], stored[_TITLE_OBTAINED]) != (level, obtained_on):
+            existing = Title.from_db("default", _TITLE_ATTNAMES, stored)
             existing.level, existing.obtained_on = level, obtained_on
             plan.title_changed = existing
 
@@ -429,7 +440,11 @@ class RosterImporter:
             return
         if institution is None:
             return
-        current = appointments.get(person.pk) if person.pk else None
+        stored = appointments.get(person.pk) if person.pk else None
+        current = None
+        if stored is not None:
+            current = self.Appointment.from_db("default", self.appointment_attnames, stored)
+            current._roster_original = (current.start, current.end, current.status)
         if current is not None and current.post_grade_id == grade.pk and current.institution_id == institution.pk:
             if (current.start, current.end) != (start, end):
                 current.start, current.end = start, end
@@ -443,7 +458,7 @@ class RosterImporter:
                 self._error(
                     i,
                     "appointment_start",
-                    f"原聘任{current.post_grade}自{current.start:%Y-%m-%d}起，新的聘任开始时间须晚于此日期。",
+                    f"原聘任{self.resource.post_grades[current.post_grade_id]}自{current.start:%Y-%m-%d}起，新的聘任开始时间须晚于此日期。",
                 )
                 return
             current.end = start - dt.timedelta(days=1)
@@ -453,7 +468,7 @@ class RosterImporter:
             institution=institution, post_grade=grade, start=start, end=end, status="active", policy=policy
         )
 
-    def _clean_fields(self, people: list[Staff], foreign: list[bool], derived: set[str]) -> None:
+    def _clean_fields(self, people: list[Staff], skip: list[bool], derived: set[str]) -> None:
         """What `Model.clean_fields` does, for the columns in the file (and the facts derived
         from the 身份证号), with each field's verdict on a value computed once."""
         names = [name for name in STAFF_FIELDS if name in self._file_names() or name in derived]
@@ -464,7 +479,7 @@ class RosterImporter:
             attname = model_field.attname
             cache: dict = {}
             for i, person in enumerate(people):
-                if foreign[i] or name in self.row_errors.get(i, ()):
+                if skip[i] or name in self.row_errors.get(i, ()):
                     continue
                 raw = getattr(person, attname)
                 if model_field.blank and raw in model_field.empty_values:
@@ -523,29 +538,25 @@ class RosterImporter:
             ).order_by()
         }
 
-        def touches(start: dt.date, end: dt.date, year: int) -> bool:
-            return start.year <= year <= end.year
-
-        used = dict.fromkeys(keys, 0)
+        # Terms (first year, last year) per (institution, grade): what the file frees and adds.
+        freed: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        for stored in removed:
+            start, end, status = stored._roster_original
+            if status == "active":
+                freed[(stored.institution_id, stored.post_grade_id)].append((start.year, end.year))
+        carried: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        for _, appointment in added:
+            carried[(appointment.institution_id, appointment.post_grade_id)].append(
+                (appointment.start.year, appointment.end.year)
+            )
+        used = {}
         for key in keys:
             inst_id, year, grade_id = key
+            pair = (inst_id, grade_id)
             count = filled.get(key, 0)
-            for stored in removed:
-                start, end, status = stored._roster_original
-                if (
-                    status == "active"
-                    and (stored.institution_id, stored.post_grade_id) == (inst_id, grade_id)
-                    and touches(start, end, year)
-                ):
-                    count -= 1
+            count -= sum(1 for first, last in freed.get(pair, ()) if first <= year <= last)
             # The file's appointments that began in an earlier year hold a post in this one too.
-            for _, appointment in added:
-                if (
-                    (appointment.institution_id, appointment.post_grade_id) == (inst_id, grade_id)
-                    and appointment.start.year < year
-                    and touches(appointment.start, appointment.end, year)
-                ):
-                    count += 1
+            count += sum(1 for first, last in carried.get(pair, ()) if first < year <= last)
             used[key] = count
         for i, appointment in added:
             key = (appointment.institution_id, appointment.start.year, appointment.post_grade_id)
@@ -596,10 +607,16 @@ class RosterImporter:
                 obj._history_user = user
             return objs
 
+        def create(model, batch: list) -> None:
+            if connection.vendor == "postgresql":
+                copy_create_with_history(batch, model, user=user)
+            else:
+                bulk_create_with_history(stamp(batch), model, batch_size=size, default_user=user)
+
         with transaction.atomic():
             for start in range(0, len(plan.staff_new), size):
                 batch = plan.staff_new[start : start + size]
-                bulk_create_with_history(stamp(batch), Staff, batch_size=size, default_user=user)
+                create(Staff, batch)
                 done += len(batch)
                 self._progress(done, total)
             for start in range(0, len(plan.staff_changed), size):
@@ -609,10 +626,10 @@ class RosterImporter:
                 )
                 done += len(batch)
                 self._progress(done, total)
+            for title in plan.titles_new:
+                title.staff_id = title.staff.pk  # the person was created above
             for start in range(0, len(plan.titles_new), size):
-                bulk_create_with_history(
-                    stamp(plan.titles_new[start : start + size]), Title, batch_size=size, default_user=user
-                )
+                create(Title, plan.titles_new[start : start + size])
             for start in range(0, len(plan.titles_changed), size):
                 bulk_update_with_history(
                     stamp(plan.titles_changed[start : start + size]),
@@ -630,17 +647,69 @@ class RosterImporter:
                     batch_size=size,
                     default_user=user,
                 )
+            for appointment in plan.appointments_new:
+                appointment.staff_id = appointment.staff.pk
             for start in range(0, len(plan.appointments_new), size):
-                bulk_create_with_history(
-                    stamp(plan.appointments_new[start : start + size]),
-                    self.Appointment,
-                    batch_size=size,
-                    default_user=user,
-                )
+                create(self.Appointment, plan.appointments_new[start : start + size])
 
     def _progress(self, done: int, total: int) -> None:
         if self.progress:
             self.progress(done)
 
 
-__all__ = ["ImportPlan", "RosterImporter"]
+def copy_create_with_history(objs: list, model, *, user=None) -> None:
+    """PostgreSQL: what `bulk_create_with_history` writes, through COPY.  The primary keys are
+    drawn from the table's sequence first (one query), so the rows and their history rows —
+    every tracked field, `history_type` "+", the importing user, one timestamp — go in one COPY
+    each.  Both statements pass through the connection's execute wrappers, so they are counted
+    like any other query."""
+    if not objs:
+        return
+    opts = model._meta
+    history = model.history.model
+    now = timezone.now()
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [opts.db_table, opts.pk.column, len(objs)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        auto = [
+            f.attname
+            for f in opts.concrete_fields
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        ]
+        for obj, pk in zip(objs, ids, strict=True):
+            obj.pk = pk
+            for attname in auto:
+                setattr(obj, attname, now)
+            obj._state.adding = False
+            obj._state.db = connection.alias
+        fields = opts.concrete_fields
+        _copy(
+            cursor,
+            f"COPY {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN",
+            ([obj.__dict__[f.attname] for f in fields] for obj in objs),
+        )
+        tracked = [f.attname for f in history.tracked_fields]
+        columns = [history._meta.get_field(a).column for a in tracked]
+        columns += ["history_date", "history_change_reason", "history_type", "history_user_id"]
+        user_id = getattr(user, "pk", None)
+        _copy(
+            cursor,
+            f"COPY {qn(history._meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN",
+            ([*(obj.__dict__[a] for a in tracked), now, None, "+", user_id] for obj in objs),
+        )
+
+
+def _copy(cursor, sql: str, rows) -> None:
+    def copy(sql, params, many, context):
+        with cursor.cursor.copy(sql) as stream:
+            for row in rows:
+                stream.write_row(row)
+
+    cursor._execute_with_wrappers(sql, None, False, copy)
+
+
+__all__ = ["ImportPlan", "RosterImporter", "copy_create_with_history"]
