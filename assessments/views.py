@@ -151,7 +151,7 @@ class SheetView(ScopedMixin, TemplateView):
                     {"code": i.code, "weight": str(i.weight), "max": str(i.max_points)} for i in sheet_scheme.items
                 ],
                 "bands": [
-                    {"grade": b.grade, "label": Grade(b.grade).label, "min": str(b.min_points)}
+                    {"grade": b.grade, "label": Grade(b.grade).label, "min": _decimal_text(b.min_points)}
                     for b in sorted(sheet_scheme.bands, key=lambda b: b.min_points, reverse=True)
                 ],
             }
