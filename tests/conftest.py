@@ -26,6 +26,21 @@ PASSWORD = "pass-Word-123"
 
 
 @pytest.fixture(autouse=True)
+def _isolated_cache_and_in_process_tasks():
+    """Each test starts with an empty cache (on Redis in CI, where keys would outlive the test
+    database) and runs Celery tasks in-process; tests/test_celery.py covers the real broker."""
+    from django.core.cache import cache
+
+    from config.celery import app
+
+    cache.clear()
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2's deliberate slowness is for production; tests hash dozens of passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
