@@ -19,7 +19,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -194,7 +194,7 @@ class ServiceSaveMixin:
     transaction is rolled back and the form is shown again with the refusal as its errors."""
 
     def save_through_service(self, request, obj, form, change: bool) -> None:
-        raise NotImplementedError
+        raise ImproperlyConfigured(f"{type(self).__name__} must say which service saves its objects.")
 
     def save_model(self, request, obj, form, change):
         try:

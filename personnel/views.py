@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -75,7 +75,7 @@ class ScopedMixin(LoginRequiredMixin):
 
     def get_queryset(self) -> QuerySet:
         if self.scope is None:
-            raise NotImplementedError(f"{type(self).__name__} declares no scope function.")
+            raise ImproperlyConfigured(f"{type(self).__name__} declares no scope function.")
         qs = self.scope(self.request.user)
         if self.action == "change":
             qs = changeable(self.request.user, self.resource, qs)

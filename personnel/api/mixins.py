@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import QuerySet
@@ -43,7 +43,7 @@ class ScopedQuerysetMixin:
     resource: str  # read by personnel.api.permissions.RoleScopedPermission
 
     def scoped_queryset(self, user) -> QuerySet:
-        raise NotImplementedError(f"{type(self).__name__} must define scoped_queryset(user)")
+        raise ImproperlyConfigured(f"{type(self).__name__} must define scoped_queryset(user)")
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
