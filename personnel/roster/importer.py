@@ -21,6 +21,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
@@ -90,6 +91,38 @@ class ImportPlan:
     appointments_new: list = field(default_factory=list)
 
 
+# Titles, grades and dates repeat down a sheet: each distinct cell is cleaned once per process
+# (typed, so 1, 1.0 and True stay apart).
+_text = lru_cache(maxsize=65536, typed=True)(clean_text)
+_date = lru_cache(maxsize=65536, typed=True)(parse_date)
+
+_DEFAULTS: dict = {}
+
+
+def _new(model, values: dict):
+    """A new instance from field values (related objects by field name), built the way `from_db`
+    builds one — positional attribute values — which is several times cheaper than keyword
+    arguments through the related-object descriptors.  Related objects are kept in the
+    instance's cache, so reading them back queries nothing."""
+    defaults = _DEFAULTS.get(model)
+    if defaults is None:
+        defaults = _DEFAULTS[model] = {
+            f.name: (f.attname, None if f.primary_key else f.get_default(), f.is_relation)
+            for f in model._meta.concrete_fields
+        }
+    row = []
+    cache = {}
+    for name, (_, default, relation) in defaults.items():
+        value = values.get(name, default)
+        if relation and value is not None and value is not default:
+            cache[name] = value
+            value = value.pk
+        row.append(value)
+    obj = model(*row)
+    obj._state.fields_cache.update(cache)
+    return obj
+
+
 class RosterImporter:
     def __init__(
         self,
@@ -154,7 +187,7 @@ class RosterImporter:
             number = ids[i]
             stored = existing.get(number) if number and number is not _ERROR else None
             if stored is None:
-                person = Staff(**values)
+                person = _new(Staff, values)
                 snapshots.append(None)
                 originals.append(None)
             else:
@@ -234,7 +267,7 @@ class RosterImporter:
                 else:
                     result.unchanged += 1
             if plan.title_new is not None:
-                plan.title_new.staff = person
+                plan.title_new._state.fields_cache["staff"] = person
                 result.titles_new.append(plan.title_new)
             if plan.title_changed is not None:
                 result.titles_changed.append(plan.title_changed)
@@ -243,7 +276,7 @@ class RosterImporter:
             if plan.appointment_changed is not None:
                 result.appointments_changed.append(plan.appointment_changed)
             if plan.appointment_new is not None:
-                plan.appointment_new.staff = person
+                plan.appointment_new._state.fields_cache["staff"] = person
                 result.appointments_new.append(plan.appointment_new)
         result.errors = self._report_errors()
         return result
@@ -364,11 +397,11 @@ class RosterImporter:
     def _plan_title(self, i: int, person: Staff, row: dict, plan: RowPlan, titles) -> None:
         if _col("title_name") not in row:
             return
-        name = clean_text(row.get(_col("title_name"))).replace(" ", "")
-        level_text = clean_text(row.get(_col("title_level"))).replace(" ", "")
+        name = _text(row.get(_col("title_name"))).replace(" ", "")
+        level_text = _text(row.get(_col("title_level"))).replace(" ", "")
         obtained_raw = row.get(_col("title_obtained_on"))
         if not name:
-            if level_text or clean_text(obtained_raw):
+            if level_text or _text(obtained_raw):
                 self._error(i, "title_name", "填写了职称级别或取得时间，但没有填写职称名称。")
             return
         if level_text:
@@ -383,7 +416,7 @@ class RosterImporter:
                 self._error(i, "title_level", f"无法从职称“{name}”判断职称级别，请填写职称级别。")
                 return
         try:
-            obtained_on = parse_date(obtained_raw)
+            obtained_on = _date(obtained_raw)
         except ValueError as error:
             self._error(i, "title_obtained_on", str(error))
             return
@@ -395,7 +428,9 @@ class RosterImporter:
             return
         stored = titles.get(person.pk, {}).get(name) if person.pk else None
         if stored is None:
-            plan.title_new = Title(name=name, level=level, series=person.category, obtained_on=obtained_on)
+            plan.title_new = _new(
+                Title, {"name": name, "level": level, "series": person.category, "obtained_on": obtained_on}
+            )
         elif (stored[_TITLE_LEVEL], stored[_TITLE_OBTAINED]) != (level, obtained_on):
             existing = Title.from_db("default", _TITLE_ATTNAMES, stored)
             existing.level, existing.obtained_on = level, obtained_on
@@ -404,10 +439,10 @@ class RosterImporter:
     def _plan_appointment(self, i: int, person: Staff, row: dict, plan: RowPlan, appointments) -> None:
         if _col("post_grade") not in row:
             return
-        grade_text = clean_text(row.get(_col("post_grade"))).replace(" ", "")
+        grade_text = _text(row.get(_col("post_grade"))).replace(" ", "")
         start_raw, end_raw = row.get(_col("appointment_start")), row.get(_col("appointment_end"))
         if not grade_text:
-            if clean_text(start_raw) or clean_text(end_raw):
+            if _text(start_raw) or _text(end_raw):
                 self._error(i, "post_grade", "填写了聘任时间，但没有填写聘任岗位等级。")
             return
         try:
@@ -416,12 +451,12 @@ class RosterImporter:
             self._error(i, "post_grade", str(error))
             return
         try:
-            start = parse_date(start_raw)
+            start = _date(start_raw)
         except ValueError as error:
             self._error(i, "appointment_start", str(error))
             return
         try:
-            end = parse_date(end_raw)
+            end = _date(end_raw)
         except ValueError as error:
             self._error(i, "appointment_end", str(error))
             return
@@ -464,8 +499,16 @@ class RosterImporter:
             current.end = start - dt.timedelta(days=1)
             current.status = "ended"
             plan.appointment_ended = current
-        plan.appointment_new = self.Appointment(
-            institution=institution, post_grade=grade, start=start, end=end, status="active", policy=policy
+        plan.appointment_new = _new(
+            self.Appointment,
+            {
+                "institution": institution,
+                "post_grade": grade,
+                "start": start,
+                "end": end,
+                "status": "active",
+                "policy": policy,
+            },
         )
 
     def _clean_fields(self, people: list[Staff], skip: list[bool], derived: set[str]) -> None:
