@@ -130,3 +130,41 @@ def test_a_typo_is_flagged_as_you_type_and_refused_on_save(world, sheet_world, b
     expect(page.locator("tr.row-error")).to_contain_text("0到40")
     screenshot("assess-03-sheet-error")
     assert not Assessment.objects.exists()
+
+
+def test_the_staff_page_charts_duty_target_progress(world, sheet_world, browser_page, screenshot):
+    from appointments.services import create_appointment, load_duty_target_templates
+    from assessments.models import WorkloadMetric, WorkloadRecord
+    from personnel.models import PolicyVersion, PostGrade
+    from tests.assessments.test_duty_targets import SEED_000
+    from tests.factories import PostQuotaFactory
+
+    policy = PolicyVersion.objects.get(region=world.region)
+    policy.data = dict(SEED_000)
+    policy.save()
+    load_duty_target_templates(policy=policy)
+    grade5 = PostGrade.objects.get(grade=5)
+    PostQuotaFactory(institution=world.hospital, year=2026, post_grade=grade5, count=2)
+    person = StaffFactory(institution=world.hospital, department=world.dept, name="孙副主任")
+    create_appointment(staff=person, post_grade=grade5, start=dt.date(2026, 1, 1))
+    for n, (metric, quantity) in enumerate([("teaching_round", 4), ("consultation", 30), ("surgery_level4", 9)]):
+        WorkloadRecord.objects.create(
+            institution=world.hospital,
+            staff=person,
+            metric=WorkloadMetric.objects.get(code=metric),
+            date=dt.date(2026, 6, 1),
+            quantity=quantity,
+            source_record_id=f"S{n}",
+        )
+    page = browser_page
+    page.goto("/login/")
+    page.get_by_label("用户名").fill("hr")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"/staff/{person.pk}/#duty-targets")
+    expect(page.get_by_role("heading", name="必尽任务进度")).to_be_visible()
+    expect(page.locator("#target-chart svg")).to_have_count(1)
+    expect(page.locator("#duty-targets")).to_contain_text("教学查房")
+    page.locator("#duty-targets").screenshot(
+        path=str(screenshot("assess-04-staff-page").parent / "assess-04-targets.png")
+    )
