@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "personnel",
     "appointments",
     "assessments",
+    "talent",
+    "secondments",
 ]
 
 MIDDLEWARE = [
