@@ -49,16 +49,27 @@ class ApiClient:
         return f"接口客户端 {self.key_name}（{self.institution}）"
 
 
+# The secondments app's (县聘乡用) resources: stints, their leave and attendance, the yearly
+# planning (demand, dispatch lists, matches) and the separate annual assessment.
+SECONDMENT_RESOURCES = frozenset(
+    {"secondment", "secondment_leave", "secondment_attendance", "secondment_plan", "secondment_assessment"}
+)
+
 # Resources each role may create, change or delete (within what it can see).
 CHANGE_MATRIX: dict[str, frozenset[str]] = {
     Role.COMMISSION_ADMIN: frozenset(
         {"institution", "department", "staff", "title", "appointment", "quota"}
         | {"assessment", "period", "scheme", "duty_target"}
+        | SECONDMENT_RESOURCES
     ),
-    Role.HOSPITAL_HR: frozenset({"department", "staff", "title", "appointment"} | {"assessment", "duty_target"}),
+    Role.HOSPITAL_HR: frozenset(
+        {"department", "staff", "title", "appointment"}
+        | {"assessment", "duty_target"}
+        | {"secondment_leave", "secondment_attendance", "secondment_plan", "secondment_assessment"}
+    ),
     Role.DEPARTMENT_HEAD: frozenset({"assessment"}),
     Role.STAFF: frozenset(),
-    Role.API_CLIENT: frozenset({"staff", "title"} | {"workload"}),
+    Role.API_CLIENT: frozenset({"staff", "title"} | {"workload"} | {"secondment_leave", "secondment_attendance"}),
 }
 
 # Resources each role may read at all (then only the rows the functions below return).
@@ -67,23 +78,52 @@ READ_MATRIX: dict[str, frozenset[str]] = {
     Role.COMMISSION_ADMIN: frozenset(
         {"institution", "department", "staff", "title", "appointment", "quota"}
         | {"assessment", "period", "scheme", "workload", "duty_target"}
+        | SECONDMENT_RESOURCES
     ),
     Role.HOSPITAL_HR: frozenset(
         {"institution", "department", "staff", "title", "appointment", "quota"}
         | {"assessment", "period", "scheme", "workload", "duty_target"}
+        | SECONDMENT_RESOURCES
     ),
     Role.DEPARTMENT_HEAD: frozenset(
         {"institution", "department", "staff", "title", "appointment"}
         | {"assessment", "period", "scheme", "workload", "duty_target"}
+        | {"secondment", "secondment_leave", "secondment_attendance"}
     ),
     Role.STAFF: frozenset(
         {"institution", "department", "staff", "title", "appointment"}
         | {"assessment", "period", "scheme", "workload", "duty_target"}
+        | {"secondment", "secondment_leave", "secondment_attendance"}
     ),
     Role.API_CLIENT: frozenset(
-        {"institution", "department", "staff", "title", "appointment", "quota"} | {"workload", "period", "scheme"}
+        {"institution", "department", "staff", "title", "appointment", "quota"}
+        | {"workload", "period", "scheme"}
+        | {"secondment", "secondment_leave", "secondment_attendance"}
     ),
 }
+
+
+# The talent app's (柔性引才) resources: experts, teams and contracts ("talent_contract"), visits,
+# annual reviews and the yearly fund.  A department head reads the contracts of their department;
+# a staff member has no part in them.  Kept apart so each app's rights read in one place.
+TALENT_READ: dict[str, frozenset[str]] = {
+    Role.COMMISSION_ADMIN: frozenset({"talent_contract", "talent_visit", "talent_review", "talent_budget"}),
+    Role.HOSPITAL_HR: frozenset({"talent_contract", "talent_visit", "talent_review", "talent_budget"}),
+    Role.DEPARTMENT_HEAD: frozenset({"talent_contract", "talent_visit", "talent_review"}),
+    Role.STAFF: frozenset(),
+    Role.API_CLIENT: frozenset({"talent_contract", "talent_visit"}),
+}
+TALENT_CHANGE: dict[str, frozenset[str]] = {
+    Role.COMMISSION_ADMIN: frozenset({"talent_contract", "talent_review", "talent_budget"}),
+    Role.HOSPITAL_HR: frozenset({"talent_contract", "talent_visit", "talent_review"}),
+    Role.DEPARTMENT_HEAD: frozenset(),
+    Role.STAFF: frozenset(),
+    Role.API_CLIENT: frozenset({"talent_visit"}),
+}
+for _role, _resources in TALENT_READ.items():
+    READ_MATRIX[_role] = READ_MATRIX[_role] | _resources
+for _role, _resources in TALENT_CHANGE.items():
+    CHANGE_MATRIX[_role] = CHANGE_MATRIX[_role] | _resources
 
 
 def role_of(user) -> str:
@@ -167,6 +207,12 @@ def visible_quotas(user) -> QuerySet[PostQuota]:
     if not can_read(user, "quota"):
         return PostQuota.objects.none()
     return _apply(PostQuota.objects.all(), _institution_q(user, "institution__"))
+
+
+def institution_filter(user, prefix: str = "") -> Q | None:
+    """The institutions a user reaches, as a filter on `prefix` (None = everything); for apps
+    that scope rows by an institution of their own (a secondment's two units)."""
+    return _institution_q(user, prefix)
 
 
 def visible_policies(user) -> QuerySet[PolicyVersion]:

@@ -39,10 +39,14 @@ SCORE_FIELDS = ("duty", "conduct", "attendance", "workload", "achievement")
 
 
 def _history_actor(obj, actor) -> None:
+    """Who made the change; an API-key client is not a user row, so it is recorded as the reason
+    (and no user) rather than taken from the request by the history middleware."""
     if getattr(actor, "pk", None):
         obj._history_user = actor
-    elif getattr(actor, "key_name", ""):
-        obj._change_reason = f"接口客户端：{actor.key_name}"
+    elif actor is not None:
+        obj._history_user = None
+        if getattr(actor, "key_name", ""):
+            obj._change_reason = f"接口客户端：{actor.key_name}"
 
 
 def _full_clean(obj, **kwargs) -> None:
