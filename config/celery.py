@@ -10,5 +10,13 @@ app = Celery("pinrentong")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+from celery.schedules import crontab  # noqa: E402
+
 # Later capabilities add their periodic jobs here.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # 县聘乡用: served days, end dates and stints that will miss their deadline, recomputed nightly.
+    "secondments-recompute-daily": {
+        "task": "secondments.recompute_open_secondments",
+        "schedule": crontab(hour=1, minute=15),
+    },
+}

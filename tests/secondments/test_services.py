@@ -226,3 +226,16 @@ def test_suggest_edit_and_confirm_matches(sworld):
         (sworld.staff_other_dept.pk, remote.pk),
     }
     assert Match.objects.filter(status="confirmed").count() == 2
+
+
+def test_the_daily_beat_task_recomputes_stints(stint, time_machine):
+    from config.celery import app
+    from secondments.tasks import recompute_open_secondments
+
+    assert app.conf.beat_schedule["secondments-recompute-daily"]["task"] == "secondments.recompute_open_secondments"
+    time_machine.move_to(dt.datetime(2026, 4, 10, 12, tzinfo=dt.UTC))
+    result = recompute_open_secondments.delay().get()
+    stint.refresh_from_db()
+    assert result == {"recomputed": 1, "missing_deadline": 0}
+    assert stint.served_days == 100
+    assert stint.recomputed_on == D(2026, 4, 10)
