@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("appointments.api.urls")),
     path("", include("personnel.api.roster_urls")),
     path("", include("assessments.api.urls")),
+    path("", include("talent.api.urls")),
     path("", include("secondments.api.urls")),
 ]
 

@@ -103,6 +103,29 @@ READ_MATRIX: dict[str, frozenset[str]] = {
 }
 
 
+# The talent app's (柔性引才) resources: experts, teams and contracts ("talent_contract"), visits,
+# annual reviews and the yearly fund.  A department head reads the contracts of their department;
+# a staff member has no part in them.  Kept apart so each app's rights read in one place.
+TALENT_READ: dict[str, frozenset[str]] = {
+    Role.COMMISSION_ADMIN: frozenset({"talent_contract", "talent_visit", "talent_review", "talent_budget"}),
+    Role.HOSPITAL_HR: frozenset({"talent_contract", "talent_visit", "talent_review", "talent_budget"}),
+    Role.DEPARTMENT_HEAD: frozenset({"talent_contract", "talent_visit", "talent_review"}),
+    Role.STAFF: frozenset(),
+    Role.API_CLIENT: frozenset({"talent_contract", "talent_visit"}),
+}
+TALENT_CHANGE: dict[str, frozenset[str]] = {
+    Role.COMMISSION_ADMIN: frozenset({"talent_contract", "talent_review", "talent_budget"}),
+    Role.HOSPITAL_HR: frozenset({"talent_contract", "talent_visit", "talent_review"}),
+    Role.DEPARTMENT_HEAD: frozenset(),
+    Role.STAFF: frozenset(),
+    Role.API_CLIENT: frozenset({"talent_visit"}),
+}
+for _role, _resources in TALENT_READ.items():
+    READ_MATRIX[_role] = READ_MATRIX[_role] | _resources
+for _role, _resources in TALENT_CHANGE.items():
+    CHANGE_MATRIX[_role] = CHANGE_MATRIX[_role] | _resources
+
+
 def role_of(user) -> str:
     if not getattr(user, "is_authenticated", False):
         return ""
