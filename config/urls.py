@@ -30,4 +30,5 @@ urlpatterns = [
     path("appointments/", include("appointments.urls")),
     path("roster/", include("personnel.roster_urls")),
     path("assessments/", include("assessments.urls")),
+    path("secondments/", include("secondments.urls")),
 ]

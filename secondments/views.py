@@ -1,0 +1,198 @@
+"""县聘乡用 pages: the list (scoped: a township its incoming, a hospital its outgoing staff, the
+commission its region), a stint with its leave and attendance, the compliance page and the
+commission's planning page.  Writes go through secondments.services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.generic import DetailView, ListView, TemplateView
+
+from personnel.errors import ApplicationError
+from personnel.forms import apply_application_error
+from personnel.scoping import can_change, role_of
+from personnel.services import policy_for
+from personnel.views import ScopedMixin, page_size_from, paginate
+
+from . import services
+from .forms import AttendanceForm, ConfirmForm, LeaveForm
+from .models import Secondment
+from .selectors import (
+    hire_shares,
+    obligations,
+    receivable_secondments,
+    visible_demands,
+    visible_matches,
+    visible_offers,
+    visible_secondments,
+)
+
+
+def secondments_for_list(user) -> QuerySet[Secondment]:
+    return (
+        visible_secondments(user).select_related("staff", "dispatching_unit", "receiving_unit").order_by("-start", "id")
+    )
+
+
+class SecondmentListView(ScopedMixin, ListView):
+    template_name = "secondments/secondment_list.html"
+    resource = "secondment"
+    scope = staticmethod(secondments_for_list)
+    nav_active = "secondment"
+    context_object_name = "secondments"
+
+    def paginate_queryset(self, queryset, page_size):
+        page = paginate(self.request, queryset)
+        return page.paginator, page, page.object_list, page.has_other_pages()
+
+    def get_paginate_by(self, queryset):
+        return page_size_from(self.request)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_plan"] = can_change(self.request.user, "secondment_plan") and role_of(self.request.user) in (
+            "commission_admin",
+        )
+        return context
+
+
+class SecondmentDetailView(ScopedMixin, DetailView):
+    """A stint; the receiving unit (and the commission) record leave and attendance here."""
+
+    template_name = "secondments/secondment_detail.html"
+    resource = "secondment"
+    scope = staticmethod(secondments_for_list)
+    nav_active = "secondment"
+    context_object_name = "secondment"
+
+    def can_record(self) -> bool:
+        return receivable_secondments(self.request.user).filter(pk=self.object.pk).exists()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("leave_form", LeaveForm())
+        context.setdefault("attendance_form", AttendanceForm())
+        context["can_record"] = self.can_record()
+        context["leaves"] = self.object.leaves.all()
+        context["attendance"] = self.object.attendance.order_by("-date")[:60]
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if not self.can_record():
+            raise PermissionDenied("只有接收单位或卫健委可以登记请假和出勤。")
+        which = request.POST.get("form")
+        form = LeaveForm(request.POST) if which == "leave" else AttendanceForm(request.POST)
+        if form.is_valid():
+            try:
+                if which == "leave":
+                    services.record_leave(secondment=self.object, **form.cleaned_data, actor=request.user)
+                    messages.success(request, "请假已登记。")
+                else:
+                    services.record_attendance(secondment=self.object, **form.cleaned_data, actor=request.user)
+                    messages.success(request, "出勤已登记。")
+                return redirect("secondments:detail", pk=self.object.pk)
+            except ApplicationError as error:
+                apply_application_error(form, error)
+        key = "leave_form" if which == "leave" else "attendance_form"
+        return self.render_to_response(self.get_context_data(**{key: form}), status=400)
+
+
+class ComplianceView(ScopedMixin, TemplateView):
+    """Who must serve (新入职五年内一年 / 中级申报副高前一年), their deadline, served days, status,
+    and this and last year's share of physician hires seconded against the 80% target."""
+
+    template_name = "secondments/compliance.html"
+    resource = "secondment"
+    nav_active = "secondment"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        today = timezone.localdate()
+        context["rows"] = obligations(user, today=today)
+        institution = getattr(user, "institution", None)
+        context["shares"] = []
+        if institution is not None:
+            try:
+                share = policy_for(institution.region, today).secondment_share_of_hires
+                context["shares"] = hire_shares(user, year=today.year, share=share)
+                context["share"] = share
+            except (ApplicationError, KeyError):
+                pass
+        return context
+
+
+class PlanningView(ScopedMixin, TemplateView):
+    """The commission matches the year's demand (township facilities) with the dispatch lists
+    (hospitals): side by side, unmatched demand highlighted; suggest, edit, confirm."""
+
+    template_name = "secondments/planning.html"
+    resource = "secondment_plan"
+    nav_active = "secondment"
+
+    def year(self) -> int:
+        try:
+            return int(self.request.GET.get("year") or self.request.POST.get("year"))
+        except (TypeError, ValueError):
+            return timezone.localdate().year + 1
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, year = self.request.user, self.year()
+        demands = list(visible_demands(user).filter(year=year).select_related("institution"))
+        matches = list(
+            visible_matches(user)
+            .filter(demand__year=year)
+            .select_related("offer__staff", "offer__institution", "demand__institution")
+        )
+        by_demand: dict[int, list] = {}
+        for m in matches:
+            by_demand.setdefault(m.demand_id, []).append(m)
+        for d in demands:
+            d.assigned = by_demand.get(d.pk, [])
+            d.open_places = d.count - len(d.assigned)
+        offers = list(visible_offers(user).filter(year=year).select_related("staff", "institution"))
+        matched_offers = {m.offer_id: m for m in matches}
+        for o in offers:
+            o.assigned = matched_offers.get(o.pk)
+        context.update(
+            year=year,
+            demands=demands,
+            offers=offers,
+            can_match=can_change(user, "secondment_plan") and role_of(user) == "commission_admin",
+            confirm_form=kwargs.get("confirm_form") or ConfirmForm(initial={"start": dt.date(year, 1, 1)}),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        user = request.user
+        if not (can_change(user, "secondment_plan") and role_of(user) == "commission_admin"):
+            raise PermissionDenied("只有卫健委可以统筹匹配。")
+        year, region_id = self.year(), user.institution.region_id
+        action = request.POST.get("action")
+        try:
+            if action == "suggest":
+                made = services.suggest_matches(region_id=region_id, year=year, actor=user)
+                messages.success(request, f"已生成{len(made)}条建议匹配，可调整后确认。")
+            elif action == "assign":
+                demand = get_object_or_404(visible_demands(user), pk=request.POST.get("demand"))
+                offer = get_object_or_404(visible_offers(user), pk=request.POST.get("offer"))
+                services.set_match(demand=demand, offer=offer, actor=user)
+                messages.success(request, f"已将{offer.staff.name}调整到{demand.institution.name}。")
+            elif action == "confirm":
+                form = ConfirmForm(request.POST)
+                if not form.is_valid():
+                    return self.render_to_response(self.get_context_data(confirm_form=form), status=400)
+                made = services.confirm_matches(
+                    region_id=region_id, year=year, start=form.cleaned_data["start"], actor=user
+                )
+                messages.success(request, f"已确认{len(made)}人派驻，下沉记录已生成。")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect(f"{request.path}?year={year}")
