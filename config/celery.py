@@ -19,4 +19,9 @@ app.conf.beat_schedule = {
         "task": "secondments.recompute_open_secondments",
         "schedule": crontab(hour=1, minute=15),
     },
+    # 柔性引才 (seed 002 §六(三)): contracts below 70% attendance, and the 3-month filing deadline.
+    "talent-watch-terminations": {
+        "task": "talent.watch_terminations",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

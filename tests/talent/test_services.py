@@ -237,3 +237,15 @@ def test_watch_reminds_before_the_three_month_deadline_and_marks_it_overdue_afte
     assert services.watch_terminations(today=dt.date(2026, 6, 16))["overdue"] == 1
     item.refresh_from_db()
     assert item.overdue and item.status == TerminationStatus.OPEN
+
+
+def test_the_beat_schedule_runs_the_watch_daily_and_the_task_calls_the_service(talent_world, time_machine):
+    from config.celery import app
+    from talent.tasks import watch_terminations
+
+    entry = app.conf.beat_schedule["talent-watch-terminations"]
+    assert entry["task"] == watch_terminations.name
+    contract = make_contract(talent_world.hospital, days_per_month="10")
+    time_machine.move_to(dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.UTC))
+    assert watch_terminations.delay().get() == {"opened": 1, "reminded": 0, "overdue": 0}
+    assert TerminationItem.objects.get().contract == contract
