@@ -9,8 +9,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from personnel.models import Staff
+from personnel.models import PostGrade, Staff
 from tests.conftest import PASSWORD
+from tests.factories import PostQuotaFactory
 from tests.roster.helpers import build_xlsx, db_snapshot, roster_row
 
 pytestmark = pytest.mark.browser
@@ -26,6 +27,8 @@ def _upload(page, name: str, data: bytes) -> None:
 
 def test_hr_uploads_a_bad_roster_sees_errors_then_imports_the_clean_one(world, browser_page, screenshot):
     page = browser_page
+    # roster_row() appoints to grade 10 from 2025: the hospital needs posts for it (quota rule).
+    PostQuotaFactory(institution=world.hospital, year=2025, post_grade=PostGrade.objects.get(grade=10), count=5)
     good = [roster_row(姓名="古丽娜", male=False), roster_row(姓名="买买提")]
     bad = [*good, roster_row(姓名="错误行", 身份证号="653225198805061234", 专业类别="外科学")]
 
