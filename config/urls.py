@@ -30,5 +30,6 @@ urlpatterns = [
     path("appointments/", include("appointments.urls")),
     path("roster/", include("personnel.roster_urls")),
     path("assessments/", include("assessments.urls")),
+    path("talent/", include("talent.urls")),
     path("secondments/", include("secondments.urls")),
 ]
