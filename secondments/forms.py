@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from .choices import AttendanceStatus
+from .models import Evaluation
 
 
 class LeaveForm(forms.Form):
@@ -20,3 +21,26 @@ class AttendanceForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     start = forms.DateField(label="派驻开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class EvaluationForm(forms.ModelForm):
+    class Meta:
+        model = Evaluation
+        fields = [
+            "patients_seen",
+            "surgeries",
+            "case_discussions",
+            "juniors_mentored",
+            "lectures",
+            "new_techniques",
+            "other_workload",
+            "summary",
+            "dispatching_opinion",
+            "receiving_opinion",
+            "commission_opinion",
+            "result",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ("other_workload", "summary", "dispatching_opinion", "receiving_opinion", "commission_opinion")
+        }

@@ -29,7 +29,17 @@ from .choices import (
     SecondmentReason,
     SecondmentStatus,
 )
-from .models import AnnualAssessment, AssessmentScore, Attendance, Demand, Leave, Match, Offer, Secondment
+from .models import (
+    AnnualAssessment,
+    AssessmentScore,
+    Attendance,
+    Demand,
+    Evaluation,
+    Leave,
+    Match,
+    Offer,
+    Secondment,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -457,3 +467,40 @@ def confirm_matches(*, region_id: int, year: int, start: dt.date, actor=None) ->
         match.save()
         made.append(secondment)
     return made
+
+
+# --- End-of-service evaluation (seed 001 §四(三)2 and its annex) -----------------------------------
+
+
+EVALUATION_FIELDS = (
+    "patients_seen",
+    "surgeries",
+    "case_discussions",
+    "juniors_mentored",
+    "lectures",
+    "new_techniques",
+    "other_workload",
+    "summary",
+    "dispatching_opinion",
+    "receiving_opinion",
+    "commission_opinion",
+    "result",
+)
+
+
+@transaction.atomic
+def save_evaluation(*, secondment: Secondment, data: dict, actor=None) -> Evaluation:
+    """服务期满评价表: workload, self-summary, the three units' opinions and the result 合格/不合格.
+    The result can be given only once the stint has ended (服务期满后) and still counts."""
+    evaluation = Evaluation.objects.select_for_update().filter(secondment=secondment).first() or Evaluation(
+        secondment=secondment
+    )
+    for name in EVALUATION_FIELDS:
+        if name in data:
+            setattr(evaluation, name, data[name])
+    if evaluation.result and secondment.status not in (SecondmentStatus.COMPLETED, SecondmentStatus.VOIDED):
+        raise ApplicationError("服务期满后方可出具评价结果。", {"result": ["服务期尚未结束。"]})
+    _full_clean(evaluation, exclude=["secondment"])
+    _history_actor(evaluation, actor)
+    evaluation.save()
+    return evaluation

@@ -5,10 +5,12 @@ commission's planning page.  Writes go through secondments.services."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
@@ -19,9 +21,9 @@ from personnel.scoping import can_change, role_of
 from personnel.services import policy_for
 from personnel.views import ScopedMixin, page_size_from, paginate
 
-from . import services
-from .forms import AttendanceForm, ConfirmForm, LeaveForm
-from .models import Secondment
+from . import exports, services
+from .forms import AttendanceForm, ConfirmForm, EvaluationForm, LeaveForm
+from .models import Evaluation, Secondment
 from .selectors import (
     hire_shares,
     obligations,
@@ -196,3 +198,60 @@ class PlanningView(ScopedMixin, TemplateView):
         except ApplicationError as error:
             messages.error(request, error.message)
         return redirect(f"{request.path}?year={year}")
+
+
+class EvaluationView(ScopedMixin, DetailView):
+    """服务期满评价表: everyone who sees the stint reads and downloads it; the receiving unit and
+    the commission fill it in."""
+
+    template_name = "secondments/evaluation.html"
+    resource = "secondment"
+    scope = staticmethod(secondments_for_list)
+    nav_active = "secondment"
+    context_object_name = "secondment"
+
+    def can_edit(self) -> bool:
+        return receivable_secondments(self.request.user).filter(pk=self.object.pk).exists()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        evaluation = getattr(self.object, "evaluation", None) or Evaluation(secondment=self.object)
+        context.setdefault("form", EvaluationForm(instance=evaluation))
+        context["can_edit"] = self.can_edit()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if not self.can_edit():
+            raise PermissionDenied("只有接收单位或卫健委可以填写评价表。")
+        form = EvaluationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.save_evaluation(secondment=self.object, data=form.cleaned_data, actor=request.user)
+                messages.success(request, "评价表已保存。")
+                return redirect("secondments:evaluation", pk=self.object.pk)
+            except ApplicationError as error:
+                apply_application_error(form, error)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class EvaluationDownloadView(ScopedMixin, DetailView):
+    """The evaluation form as print-ready .xlsx or PDF, laid out like the paper form."""
+
+    resource = "secondment"
+    scope = staticmethod(secondments_for_list)
+
+    def get(self, request, *args, **kwargs):
+        secondment = self.get_object()
+        evaluation = getattr(secondment, "evaluation", None) or Evaluation(secondment=secondment)
+        fmt = kwargs["fmt"]
+        name = f"下沉基层服务经历评价表-{secondment.staff.name}.{fmt}"
+        if fmt == "pdf":
+            response = HttpResponse(exports.evaluation_pdf(evaluation), content_type="application/pdf")
+        else:
+            response = HttpResponse(
+                exports.evaluation_xlsx(evaluation),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return response

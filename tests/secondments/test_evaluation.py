@@ -1,0 +1,72 @@
+"""服务期满评价表: filled by the receiving unit, result only after the stint, downloads as xlsx and PDF."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from personnel.choices import Role
+from personnel.errors import ApplicationError
+from secondments import services
+from tests.factories import UserFactory
+
+D = dt.date
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ended(stint):
+    services.recompute_open_secondments(today=D(2027, 1, 1))
+    stint.refresh_from_db()
+    return stint
+
+
+def test_result_only_after_the_stint(stint):
+    with pytest.raises(ApplicationError, match="期满"):
+        services.save_evaluation(secondment=stint, data={"result": "pass"})
+    assert services.save_evaluation(secondment=stint, data={"patients_seen": 1200}).patients_seen == 1200
+
+
+def test_receiving_unit_fills_the_form_and_both_files_download(ended, sworld):
+    township_hr = UserFactory(username="township", role=Role.HOSPITAL_HR, institution=sworld.township)
+    c = Client()
+    c.force_login(township_hr)
+    body = {
+        "patients_seen": 1532,
+        "surgeries": 12,
+        "case_discussions": 9,
+        "juniors_mentored": 3,
+        "lectures": 6,
+        "new_techniques": 2,
+        "summary": "完成全年门诊和带教任务。",
+        "receiving_opinion": "德能勤绩廉表现良好。",
+        "result": "pass",
+    }
+    assert c.post(reverse("secondments:evaluation", args=[ended.pk]), body).status_code == 302
+    xlsx = c.get(reverse("secondments:evaluation_xlsx", args=[ended.pk]))
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = [cell for row in sheet.iter_rows(values_only=True) for cell in row if cell]
+    assert "重庆市万州区“县聘乡用”人员下沉基层服务经历评价表" in values
+    assert "1532" in values and "王芳" in values
+    assert any("评价结果：合格" in str(v) for v in values)
+    pdf = c.get(reverse("secondments:evaluation_pdf", args=[ended.pk]))
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_the_dispatching_unit_reads_but_does_not_fill(ended, sworld):
+    c = Client()
+    c.force_login(sworld.users["hospital_hr"])
+    assert c.get(reverse("secondments:evaluation", args=[ended.pk])).status_code == 200
+    assert c.post(reverse("secondments:evaluation", args=[ended.pk]), {"result": "pass"}).status_code == 403
+
+
+def test_a_foreign_user_cannot_download(ended, sworld):
+    other = UserFactory(username="other", role=Role.HOSPITAL_HR, institution=sworld.other_hospital)
+    c = Client()
+    c.force_login(other)
+    assert c.get(reverse("secondments:evaluation_pdf", args=[ended.pk])).status_code == 404
