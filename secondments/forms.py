@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django import forms
 
-from .choices import AttendanceStatus
+from personnel.choices import Category
+from personnel.models import Staff
+
+from .choices import AttendanceStatus, SecondmentReason
 from .models import Evaluation
 
 
@@ -44,3 +47,23 @@ class EvaluationForm(forms.ModelForm):
             name: forms.Textarea(attrs={"rows": 3})
             for name in ("other_workload", "summary", "dispatching_opinion", "receiving_opinion", "commission_opinion")
         }
+
+
+class DemandForm(forms.Form):
+    category = forms.ChoiceField(label="专业类别", choices=Category.choices)
+    specialty = forms.CharField(label="专业方向", required=False, max_length=64)
+    count = forms.IntegerField(label="需求人数", min_value=1, max_value=50)
+    is_remote = forms.BooleanField(label="边远地区", required=False)
+    remarks = forms.CharField(label="备注", required=False, widget=forms.TextInput)
+
+
+class OfferForm(forms.Form):
+    staff = forms.ModelChoiceField(label="人员", queryset=Staff.objects.none())
+    reason = forms.ChoiceField(label="下沉原因", choices=SecondmentReason.choices)
+    prefers_remote = forms.BooleanField(label="可赴边远地区", required=False, initial=True)
+    remarks = forms.CharField(label="备注", required=False)
+
+    def __init__(self, *args, staff_qs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if staff_qs is not None:
+            self.fields["staff"].queryset = staff_qs

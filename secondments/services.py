@@ -504,3 +504,58 @@ def save_evaluation(*, secondment: Secondment, data: dict, actor=None) -> Evalua
     _history_actor(evaluation, actor)
     evaluation.save()
     return evaluation
+
+
+@transaction.atomic
+def file_demand(
+    *,
+    institution: Institution,
+    year: int,
+    category: str,
+    count: int,
+    specialty: str = "",
+    is_remote: bool = False,
+    remarks: str = "",
+    actor=None,
+) -> Demand:
+    """每年底，各基层医疗卫生机构向区卫生健康委上报“县聘乡用”人员需求 (seed 001 §四(一)2)."""
+    if institution.kind not in GRASSROOTS_KINDS:
+        raise ApplicationError("只有乡镇卫生院、社区卫生服务中心可以上报需求。")
+    demand = Demand(
+        institution=institution,
+        year=year,
+        category=category,
+        count=count,
+        specialty=specialty,
+        is_remote=is_remote or institution.is_remote,
+        remarks=remarks,
+    )
+    _full_clean(demand)
+    _history_actor(demand, actor)
+    demand.save()
+    return demand
+
+
+@transaction.atomic
+def file_offer(
+    *, staff: Staff, year: int, reason: str, prefers_remote: bool = True, remarks: str = "", actor=None
+) -> Offer:
+    """二级及以上医疗机构……向区卫生健康委上报派遣人员名单 (seed 001 §四(一)2): one line per person and year."""
+    if staff.institution.kind in GRASSROOTS_KINDS:
+        raise ApplicationError("派遣人员须来自县级医疗卫生机构。", {"staff": ["不是县级单位人员。"]})
+    if reason == SecondmentReason.NEW_HIRE and not rules.is_physician(staff.category):
+        raise ApplicationError("新入职下沉义务仅适用于执业医师类人员。", {"reason": ["人员不是执业医师类。"]})
+    if Offer.objects.filter(year=year, staff=staff).exists():
+        raise ApplicationError(f"{staff.name}已在{year}年度派遣名单中。", {"staff": ["已在名单中。"]})
+    offer = Offer(
+        institution=staff.institution,
+        staff=staff,
+        year=year,
+        reason=reason,
+        prefers_remote=prefers_remote,
+        remarks=remarks,
+    )
+    _full_clean(offer)
+    _history_actor(offer, actor)
+    offer.save()
+    return offer

@@ -17,12 +17,12 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from personnel.errors import ApplicationError
 from personnel.forms import apply_application_error
-from personnel.scoping import can_change, role_of
+from personnel.scoping import can_change, role_of, visible_staff
 from personnel.services import policy_for
 from personnel.views import ScopedMixin, page_size_from, paginate
 
 from . import exports, services
-from .forms import AttendanceForm, ConfirmForm, EvaluationForm, LeaveForm
+from .forms import AttendanceForm, ConfirmForm, DemandForm, EvaluationForm, LeaveForm, OfferForm
 from .models import Evaluation, Secondment
 from .selectors import (
     hire_shares,
@@ -170,14 +170,50 @@ class PlanningView(ScopedMixin, TemplateView):
             can_match=can_change(user, "secondment_plan") and role_of(user) == "commission_admin",
             confirm_form=kwargs.get("confirm_form") or ConfirmForm(initial={"start": dt.date(year, 1, 1)}),
         )
+        institution = getattr(user, "institution", None)
+        if can_change(user, "secondment_plan") and role_of(user) == "hospital_hr" and institution is not None:
+            if institution.kind in services.GRASSROOTS_KINDS:
+                context["demand_form"] = kwargs.get("demand_form") or DemandForm()
+            else:
+                context["offer_form"] = kwargs.get("offer_form") or OfferForm(staff_qs=self.offer_staff())
         return context
+
+    def offer_staff(self):
+        return visible_staff(self.request.user).exclude(institution__kind__in=services.GRASSROOTS_KINDS)
+
+    def file(self, request, year: int):
+        """A township files its demand, a hospital a person on its dispatch list."""
+        user = request.user
+        if not (can_change(user, "secondment_plan") and role_of(user) == "hospital_hr"):
+            raise PermissionDenied("只有基层单位和派出单位的人事可以上报。")
+        if request.POST.get("action") == "demand":
+            form = DemandForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.file_demand(institution=user.institution, year=year, **form.cleaned_data, actor=user)
+                    messages.success(request, "需求已上报。")
+                    return redirect(f"{request.path}?year={year}")
+                except ApplicationError as error:
+                    apply_application_error(form, error)
+            return self.render_to_response(self.get_context_data(demand_form=form), status=400)
+        form = OfferForm(request.POST, staff_qs=self.offer_staff())
+        if form.is_valid():
+            try:
+                services.file_offer(year=year, **form.cleaned_data, actor=user)
+                messages.success(request, "派遣人员已上报。")
+                return redirect(f"{request.path}?year={year}")
+            except ApplicationError as error:
+                apply_application_error(form, error)
+        return self.render_to_response(self.get_context_data(offer_form=form), status=400)
 
     def post(self, request, *args, **kwargs):
         user = request.user
+        action = request.POST.get("action")
+        if action in ("demand", "offer"):
+            return self.file(request, self.year())
         if not (can_change(user, "secondment_plan") and role_of(user) == "commission_admin"):
             raise PermissionDenied("只有卫健委可以统筹匹配。")
         year, region_id = self.year(), user.institution.region_id
-        action = request.POST.get("action")
         try:
             if action == "suggest":
                 made = services.suggest_matches(region_id=region_id, year=year, actor=user)

@@ -117,3 +117,34 @@ def test_hospital_hr_cannot_match(pages):
         reverse("secondments:planning"), {"year": 2027, "action": "suggest"}
     )
     assert response.status_code == 403
+
+
+def test_a_township_files_demand_and_a_hospital_its_dispatch_list(pages):
+    w, _, _, township_hr = pages
+    url = reverse("secondments:planning") + "?year=2027"
+    response = _client(township_hr).post(url, {"year": 2027, "action": "demand", "category": "clinical", "count": 2})
+    assert response.status_code == 302
+    demand = Demand.objects.get(year=2027)
+    assert demand.institution == w.township
+    response = _client(w.users["hospital_hr"]).post(
+        url, {"year": 2027, "action": "offer", "staff": w.staff_other_dept.pk, "reason": "pre_promotion"}
+    )
+    assert response.status_code == 302
+    assert Offer.objects.get(year=2027).institution == w.hospital
+    # Someone outside the hospital's scope cannot be put on its list.
+    response = _client(w.users["hospital_hr"]).post(
+        url, {"year": 2027, "action": "offer", "staff": w.staff_other_hospital.pk, "reason": "voluntary"}
+    )
+    assert response.status_code == 400
+    # The demand shows up on the commission's page, unmatched.
+    page = _client(w.users["commission_admin"]).get(url).content.decode()
+    assert "缺2人" in page and w.staff_other_dept.name in page
+
+
+def test_staff_cannot_file(pages):
+    w, *_ = pages
+    url = reverse("secondments:planning") + "?year=2027"
+    response = _client(w.users["staff"]).post(
+        url, {"year": 2027, "action": "demand", "category": "clinical", "count": 1}
+    )
+    assert response.status_code == 403
