@@ -10,20 +10,20 @@ from .models import Evaluation
 
 
 class LeaveForm(forms.Form):
-    start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(label="事由", required=False, max_length=200)
     filed_with_commission = forms.BooleanField(label="已向领导小组办公室备案", required=False)
 
 
 class AttendanceForm(forms.Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     status = forms.ChoiceField(label="出勤", choices=AttendanceStatus.choices)
     note = forms.CharField(label="说明", required=False, max_length=200)
 
 
 class ConfirmForm(forms.Form):
-    start = forms.DateField(label="派驻开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="派驻开始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class EvaluationForm(forms.ModelForm):
