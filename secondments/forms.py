@@ -67,3 +67,11 @@ class OfferForm(forms.Form):
         super().__init__(*args, **kwargs)
         if staff_qs is not None:
             self.fields["staff"].queryset = staff_qs
+
+
+class ScoreForm(forms.Form):
+    duty = forms.DecimalField(label="履职情况", min_value=0, max_value=100, decimal_places=2)
+    conduct = forms.DecimalField(label="工作作风", min_value=0, max_value=100, decimal_places=2)
+    attendance = forms.DecimalField(label="出勤情况", min_value=0, max_value=100, decimal_places=2)
+    workload = forms.DecimalField(label="工作量", min_value=0, max_value=100, decimal_places=2)
+    achievement = forms.DecimalField(label="工作业绩", min_value=0, max_value=100, decimal_places=2)

@@ -15,7 +15,7 @@ from personnel.models import PolicyVersion, Staff
 from personnel.scoping import can_change, can_read, institution_filter, role_of, visible_staff
 
 from . import rules
-from .choices import ObligationKind, ObligationStatus, SecondmentStatus
+from .choices import AssessmentParty, ObligationKind, ObligationStatus, SecondmentStatus
 from .models import AnnualAssessment, Attendance, Demand, Leave, Match, Offer, Secondment
 from .services import GRASSROOTS_KINDS
 
@@ -214,3 +214,51 @@ def ledger_stints(qs: QuerySet[Secondment]) -> list[rules.LedgerStint]:
         )
         for s in qs
     ]
+
+
+def party_of(user, secondment: Secondment) -> str | None:
+    """Which of the three scoring parties the user speaks for on this stint (60:30:10), if any."""
+    if not can_change(user, "secondment_assessment"):
+        return None
+    if role_of(user) == Role.COMMISSION_ADMIN or getattr(user, "is_superuser", False):
+        return AssessmentParty.COMMISSION
+    path = getattr(getattr(user, "institution", None), "path", None)
+    if not path:
+        return None
+    if secondment.receiving_unit.path.startswith(path):
+        return AssessmentParty.RECEIVING
+    if secondment.dispatching_unit.path.startswith(path):
+        return AssessmentParty.DISPATCHING
+    return None
+
+
+def subsidy_ledger(qs: QuerySet[Secondment], *, year: int | None = None) -> list[rules.LedgerRow]:
+    """The money ledger of the stints in `qs` (每人每月补助、优秀奖励、满6个月的乡镇补贴), each stint
+    under the numbers of the policy it was made under; rows of `year` only when given."""
+    groups: dict[int, list[Secondment]] = {}
+    policies: dict[int, PolicyVersion] = {}
+    for s in qs.exclude(status=SecondmentStatus.CANCELLED).select_related("policy"):
+        groups.setdefault(s.policy_id, []).append(s)
+        policies[s.policy_id] = s.policy
+    merged: dict[tuple[int, dt.date], rules.LedgerRow] = {}
+    for policy_id, stints in groups.items():
+        policy = policies[policy_id]
+        ids = [s.pk for s in stints]
+        rows = rules.subsidy_ledger(
+            ledger_stints(Secondment.objects.filter(pk__in=ids)),
+            subsidy_per_month=policy.receiving_unit_subsidy_per_month,
+            excellent_award=policy.excellent_award,
+            allowance_after_months=policy.allowance_after_months,
+        )
+        for r in rows:
+            key = (r.receiving_unit_id, r.month)
+            if key in merged:
+                m = merged[key]
+                m.people += r.people
+                m.subsidy += r.subsidy
+                m.award += r.award
+                m.allowance_people += r.allowance_people
+            else:
+                merged[key] = r
+    out = sorted(merged.values(), key=lambda r: (r.receiving_unit_id, r.month))
+    return [r for r in out if year is None or r.month.year == year]

@@ -5,29 +5,36 @@ commission's planning page.  Writes go through secondments.services."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 
 from personnel.errors import ApplicationError
 from personnel.forms import apply_application_error
+from personnel.models import Institution
 from personnel.scoping import can_change, role_of, visible_staff
 from personnel.services import policy_for
 from personnel.views import ScopedMixin, page_size_from, paginate
 
 from . import exports, services
-from .forms import AttendanceForm, ConfirmForm, DemandForm, EvaluationForm, LeaveForm, OfferForm
+from .choices import AnnualGrade, AssessmentParty
+from .forms import AttendanceForm, ConfirmForm, DemandForm, EvaluationForm, LeaveForm, OfferForm, ScoreForm
 from .models import Evaluation, Secondment
 from .selectors import (
     hire_shares,
     obligations,
+    party_of,
     receivable_secondments,
+    subsidy_ledger,
+    visible_assessments,
     visible_demands,
     visible_matches,
     visible_offers,
@@ -291,3 +298,156 @@ class EvaluationDownloadView(ScopedMixin, DetailView):
             )
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         return response
+
+
+class AssessmentListView(ScopedMixin, TemplateView):
+    """The separate annual ranking (单列考核): stints that served half a year, the three parties'
+    scores, the 60:30:10 total, and how many 优秀 places are left (按15%的比例)."""
+
+    template_name = "secondments/assessment_list.html"
+    resource = "secondment_assessment"
+    nav_active = "secondment"
+
+    def year(self) -> int:
+        try:
+            return int(self.request.GET.get("year") or self.request.POST.get("year"))
+        except (TypeError, ValueError):
+            return timezone.localdate().year
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, year = self.request.user, self.year()
+        assessments = list(
+            visible_assessments(user)
+            .filter(year=year)
+            .select_related("secondment__staff", "secondment__receiving_unit", "secondment__dispatching_unit")
+            .prefetch_related("scores")
+            .order_by(F("total").desc(nulls_last=True), "id")
+        )
+        for a in assessments:
+            a.by_party = {s.party: s.total for s in a.scores.all()}
+        stints = list(
+            visible_secondments(user)
+            .filter(start__lte=dt.date(year, 12, 31), end__gte=dt.date(year, 1, 1))
+            .exclude(status="cancelled")
+            .select_related("staff", "receiving_unit", "dispatching_unit")
+        )
+        institution = getattr(user, "institution", None)
+        quota = None
+        if institution is not None:
+            try:
+                quota = services.excellent_quota(region_id=institution.region_id, year=year)
+            except (ApplicationError, KeyError):
+                quota = None
+        context.update(
+            year=year,
+            assessments=assessments,
+            stints=stints,
+            quota=quota,
+            can_grade=role_of(user) == "commission_admin" and can_change(user, "secondment_assessment"),
+            grades=AnnualGrade.choices,
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        user, year = request.user, self.year()
+        if not (role_of(user) == "commission_admin" and can_change(user, "secondment_assessment")):
+            raise PermissionDenied("只有卫健委可以评定等次。")
+        assessment = get_object_or_404(visible_assessments(user), pk=request.POST.get("assessment"))
+        try:
+            services.grade_assessment(assessment=assessment, grade=request.POST.get("grade", ""), actor=user)
+            messages.success(
+                request, f"{assessment.secondment.staff.name}：已评定为{AnnualGrade(request.POST['grade']).label}。"
+            )
+        except (ApplicationError, ValueError) as error:
+            messages.error(request, getattr(error, "message", "等次无效。"))
+        return redirect(f"{request.path}?year={year}")
+
+
+class ScoreView(ScopedMixin, DetailView):
+    """One party scores a stint's year over the five aspects (100 points in all)."""
+
+    template_name = "secondments/score_form.html"
+    resource = "secondment_assessment"
+    scope = staticmethod(secondments_for_list)
+    nav_active = "secondment"
+    context_object_name = "secondment"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        party = party_of(self.request.user, self.object)
+        context.update(
+            year=self.kwargs["year"],
+            party=party,
+            party_label=AssessmentParty(party).label if party else "",
+            form=kwargs.get("form") or ScoreForm(),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        party = party_of(request.user, self.object)
+        if party is None:
+            raise PermissionDenied("您不是该人员的评分方。")
+        form = ScoreForm(request.POST)
+        if form.is_valid():
+            try:
+                services.score_assessment(
+                    secondment=self.object,
+                    year=self.kwargs["year"],
+                    party=party,
+                    scores=form.cleaned_data,
+                    actor=request.user,
+                )
+                messages.success(request, "评分已保存。")
+                return redirect(f"{reverse('secondments:assessments')}?year={self.kwargs['year']}")
+            except ApplicationError as error:
+                apply_application_error(form, error)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class LedgerView(ScopedMixin, TemplateView):
+    """The subsidy ledger per receiving unit and month, for a year; `?format=xlsx` exports it."""
+
+    template_name = "secondments/ledger.html"
+    resource = "secondment"
+    nav_active = "secondment"
+
+    def year(self) -> int:
+        try:
+            return int(self.request.GET.get("year"))
+        except (TypeError, ValueError):
+            return timezone.localdate().year
+
+    def rows(self):
+        return subsidy_ledger(visible_secondments(self.request.user), year=self.year())
+
+    def unit_names(self, rows) -> dict[int, str]:
+        ids = {r.receiving_unit_id for r in rows}
+        return dict(Institution.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "xlsx":
+            rows = self.rows()
+            response = HttpResponse(
+                exports.ledger_xlsx(rows, self.unit_names(rows)),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            name = f"县聘乡用补助台账-{self.year()}.xlsx"
+            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+            return response
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = self.rows()
+        names = self.unit_names(rows)
+        for r in rows:
+            r.unit_name = names.get(r.receiving_unit_id, "")
+        context.update(
+            year=self.year(),
+            rows=rows,
+            total_subsidy=sum((r.subsidy for r in rows), Decimal(0)),
+            total_award=sum((r.award for r in rows), Decimal(0)),
+        )
+        return context
