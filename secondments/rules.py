@@ -263,3 +263,27 @@ def suggest_pairs(demands: Iterable[DemandSlot], candidates: Iterable[Candidate]
             pool.remove(pick)
             pairs.append((demand.demand_id, pick.offer_id))
     return pairs
+
+
+# --- Incentives (seed 001 §四(四)3) ------------------------------------------------------------------
+
+
+def longest_remote_run(stints: Iterable[tuple[dt.date, dt.date]]) -> tuple[dt.date, dt.date] | None:
+    """The longest continuous run of counted stints at remote facilities (连续在边远地区工作);
+    a stint starting the day after the previous one ends continues the run."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for start, end in sorted(stints):
+        if runs and start <= runs[-1][1] + ONE_DAY:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], end))
+        else:
+            runs.append((start, end))
+    return max(runs, key=lambda r: (r[1] - r[0], r[0]), default=None)
+
+
+def remote_priority(stints: Iterable[tuple[dt.date, dt.date]], *, years: int, as_of: dt.date) -> bool:
+    """连续在边远地区工作满三年的……享受优先政策: a run of at least `years` full years served by `as_of`."""
+    run = longest_remote_run(stints)
+    if run is None:
+        return False
+    start, end = run
+    return add_years(start, years) - ONE_DAY <= min(end, as_of)

@@ -4,6 +4,7 @@ commission's planning page.  Writes go through secondments.services."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 from urllib.parse import quote
@@ -19,12 +20,13 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from personnel.errors import ApplicationError
 from personnel.forms import apply_application_error
-from personnel.models import Institution
-from personnel.scoping import can_change, role_of, visible_staff
+from personnel.models import Institution, Staff
+from personnel.scoping import can_change, can_read, role_of, visible_staff
+from personnel.selectors import history_entries
 from personnel.services import policy_for
-from personnel.views import ScopedMixin, page_size_from, paginate
+from personnel.views import ScopedMixin, StaffSection, page_size_from, paginate, register_staff_section
 
-from . import exports, services
+from . import exports, rules, services
 from .choices import AnnualGrade, AssessmentParty
 from .forms import AttendanceForm, ConfirmForm, DemandForm, EvaluationForm, LeaveForm, OfferForm, ScoreForm
 from .models import Evaluation, Secondment
@@ -451,3 +453,40 @@ class LedgerView(ScopedMixin, TemplateView):
             total_award=sum((r.award for r in rows), Decimal(0)),
         )
         return context
+
+
+@register_staff_section
+def secondment_section(request, staff: Staff) -> StaffSection | None:
+    """On the staff page: the person's stints, grassroots service counted (考核合格的基层工作经历),
+    and the promotion priority of 3 continuous years in remote areas."""
+    user = request.user
+    if not can_read(user, "secondment"):
+        return None
+    stints = list(
+        visible_secondments(user)
+        .filter(staff=staff)
+        .select_related("receiving_unit", "dispatching_unit", "policy")
+        .order_by("-start")
+    )
+    if not stints:
+        return None
+    today = timezone.localdate()
+    counted = [s for s in stints if s.counts_as_service and s.status == "completed"]
+    years = 3
+    with contextlib.suppress(ApplicationError, KeyError):
+        years = policy_for(staff.institution.region, today).remote_years_for_priority
+    remote = [(s.start, s.end) for s in counted if s.receiving_unit.is_remote]
+    history = history_entries(
+        Secondment.history.filter(id__in=[s.pk for s in stints]),
+        subject=lambda r: "县聘乡用",
+    )
+    return StaffSection(
+        template_name="secondments/_staff_section.html",
+        context={
+            "stints": stints,
+            "counted_days": sum(s.served_days for s in counted),
+            "remote_priority": rules.remote_priority(remote, years=years, as_of=today),
+            "remote_years": years,
+        },
+        history=history,
+    )

@@ -205,3 +205,15 @@ def test_suggested_pairs_fill_remote_demand_first_with_willing_people_of_the_cat
         rules.Candidate(offer_id=12, category="dental", prefers_remote=True),
     ]
     assert rules.suggest_pairs(demands, people) == [(2, 11), (1, 10)]
+
+
+def test_three_continuous_remote_years_exactly_give_priority():
+    stints = [(D(2023, 1, 1), D(2023, 12, 31)), (D(2024, 1, 1), D(2024, 12, 31)), (D(2025, 1, 1), D(2025, 12, 31))]
+    assert rules.remote_priority(stints, years=3, as_of=D(2026, 1, 1)) is True
+    assert rules.remote_priority(stints, years=3, as_of=D(2025, 12, 30)) is False
+
+
+def test_a_gap_breaks_the_remote_run():
+    stints = [(D(2023, 1, 1), D(2023, 12, 31)), (D(2024, 1, 2), D(2026, 1, 1))]
+    assert rules.longest_remote_run(stints) == (D(2024, 1, 2), D(2026, 1, 1))
+    assert rules.remote_priority(stints, years=3, as_of=D(2027, 1, 1)) is False

@@ -148,3 +148,23 @@ def test_staff_cannot_file(pages):
         url, {"year": 2027, "action": "demand", "category": "clinical", "count": 1}
     )
     assert response.status_code == 403
+
+
+def test_staff_page_shows_grassroots_service_and_remote_priority(sworld):
+    remote = sworld.township
+    remote.is_remote = True
+    remote.save()
+    for year in (2022, 2023, 2024):
+        stint = services.create_secondment(
+            staff=sworld.staff_in_dept, receiving_unit=remote, start=D(year, 1, 1), reason="voluntary"
+        )
+        services.recompute_secondment(secondment=stint, today=D(year + 1, 1, 1))
+    page = _client(sworld.users["hospital_hr"]).get(reverse("personnel:staff_detail", args=[sworld.staff_in_dept.pk]))
+    html = page.content.decode()
+    assert "计入基层服务经历 <strong>1096</strong> 天" in html
+    assert "连续在边远地区工作满3年" in html
+    # Someone without stints has no section.
+    other = _client(sworld.users["hospital_hr"]).get(
+        reverse("personnel:staff_detail", args=[sworld.staff_other_dept.pk])
+    )
+    assert 'id="secondments"' not in other.content.decode()
