@@ -22,6 +22,7 @@ from personnel.choices import InstitutionKind
 from personnel.errors import ApplicationError
 from personnel.forms import apply_application_error
 from personnel.scoping import can_change, can_read, changeable, visible_institutions
+from personnel.services import policy_for
 from personnel.views import ScopedMixin, paginate
 
 from . import exports, rules, services
@@ -47,13 +48,25 @@ def _contracts_for_list(user) -> QuerySet[Contract]:
     ).order_by("-start", "-id")
 
 
-def _with_attendance(contract: Contract, on: dt.date) -> Contract:
-    """The attendance figures shown beside a contract (worked against contracted days to date)."""
+def _with_attendance(contract: Contract, on: dt.date, minimums: dict[int, Decimal | None]) -> Contract:
+    """The attendance figures shown beside a contract (worked against contracted days to date),
+    flagged when below the policy's minimum work-time ratio (seed 002: 70%)."""
     contracted = rules.contracted_days(
         start=contract.start, end=contract.end, days_per_month=contract.days_per_month, on=on
     )
     contract.contracted_days = contracted
     contract.attendance_rate = rules.attendance_rate(getattr(contract, "worked_days", Decimal(0)), contracted)
+    region_id = contract.institution.region_id
+    if region_id not in minimums:
+        try:
+            minimums[region_id] = policy_for(contract.institution.region, on).min_work_time_ratio
+        except (ApplicationError, KeyError):
+            minimums[region_id] = None
+    minimum = minimums[region_id]
+    contract.minimum_ratio = minimum
+    contract.below_minimum = minimum is not None and rules.attendance_below_minimum(
+        contract.attendance_rate, minimum=minimum
+    )
     return contract
 
 
@@ -69,7 +82,8 @@ class ContractListView(ScopedMixin, ListView):
         page = paginate(self.request, self.object_list)
         today = timezone.localdate()
         context["page_obj"] = page
-        context["contracts"] = [_with_attendance(c, today) for c in page.object_list]
+        minimums: dict[int, Decimal | None] = {}
+        context["contracts"] = [_with_attendance(c, today, minimums) for c in page.object_list]
         context["can_create"] = can_change(self.request.user, "talent_contract")
         context["can_read_budget"] = can_read(self.request.user, "talent_budget")
         context["today"] = today
@@ -107,7 +121,7 @@ class ContractDetailView(ScopedMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        contract = _with_attendance(self.object, timezone.localdate())
+        contract = _with_attendance(self.object, timezone.localdate(), {})
         context["visits"] = contract.visits.all()[:200]
         context["reviews"] = visible_reviews(user).filter(contract=contract)
         context["items"] = contract.termination_items.all()
@@ -119,7 +133,6 @@ class ContractDetailView(ScopedMixin, DetailView):
         context["can_review"] = can_change(user, "talent_review") and contract.status != ContractStatus.DRAFT
         context["visit_form"] = VisitForm(initial={"visit_date": timezone.localdate()})
         context["today"] = timezone.localdate()
-        context["min_ratio"] = Decimal("0.70")
         return context
 
 
