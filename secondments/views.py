@@ -42,6 +42,7 @@ from .selectors import (
     visible_offers,
     visible_secondments,
 )
+from .workload import workload_for
 
 
 def secondments_for_list(user) -> QuerySet[Secondment]:
@@ -260,8 +261,14 @@ class EvaluationView(ScopedMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        evaluation = getattr(self.object, "evaluation", None) or Evaluation(secondment=self.object)
+        evaluation = getattr(self.object, "evaluation", None)
+        prefilled: dict[str, int] = {}
+        if evaluation is None:
+            # A new form starts from the HIS workload of the stint, where there is some.
+            prefilled = workload_for(self.object)
+            evaluation = Evaluation(secondment=self.object, **prefilled)
         context.setdefault("form", EvaluationForm(instance=evaluation))
+        context["prefilled"] = [EvaluationForm.base_fields[name].label for name in prefilled]
         context["can_edit"] = self.can_edit()
         return context
 

@@ -70,3 +70,33 @@ def test_a_foreign_user_cannot_download(ended, sworld):
     c = Client()
     c.force_login(other)
     assert c.get(reverse("secondments:evaluation_pdf", args=[ended.pk])).status_code == 404
+
+
+def test_a_new_form_is_prefilled_from_the_receiving_units_his_workload(ended, sworld):
+    from assessments.models import WorkloadMetric, WorkloadRecord
+
+    def record(code, quantity, n, institution=sworld.township, day=None):
+        WorkloadRecord.objects.create(
+            institution=institution,
+            staff=ended.staff,
+            metric=WorkloadMetric.objects.get(code=code),
+            date=day or D(2026, 5, 1),
+            quantity=quantity,
+            source_record_id=f"R{n}",
+        )
+
+    record("outpatient_visit", 800, 1)
+    record("inpatient_discharge", 40, 2)
+    record("surgery_level2", 5, 3)
+    record("surgery_level3", 2, 4)
+    record("outpatient_visit", 999, 5, institution=sworld.hospital)  # at home, not at the township
+    record("outpatient_visit", 999, 6, day=D(2027, 2, 1))  # after the stint
+    township_hr = UserFactory(username="township", role=Role.HOSPITAL_HR, institution=sworld.township)
+    c = Client()
+    c.force_login(township_hr)
+    page = c.get(reverse("secondments:evaluation", args=[ended.pk]))
+    form = page.context["form"]
+    assert form["patients_seen"].value() == 840
+    assert form["surgeries"].value() == 7
+    assert form["lectures"].value() == 0
+    assert "已按 HIS 工作量预填" in page.content.decode()
