@@ -151,13 +151,19 @@ def recompute_secondment(*, secondment: Secondment, today: dt.date, actor=None) 
     threshold = _policy_number(policy, "leave_filing_threshold_days")
     comparison = _policy_number(policy, "leave_filing_comparison")
     limit = _policy_number(policy, "absence_limit")
-    leave_lengths = list(secondment.leaves.values_list("days", flat=True))
-    extension = rules.extension_days(leave_lengths, threshold=threshold, comparison=comparison)
+    leaves = list(secondment.leaves.values_list("start", "end", "days"))
+    extension = rules.extension_days([days for _, _, days in leaves], threshold=threshold, comparison=comparison)
+    # Filed leave taken so far does not count as service (the end moves by it instead).
+    leave_taken = sum(
+        max((min(end, today) - max(start, secondment.start)).days + 1, 0)
+        for start, end, days in leaves
+        if rules.leave_must_be_filed(days, threshold=threshold, comparison=comparison)
+    )
     absences = secondment.attendance.filter(status=AttendanceStatus.ABSENT).count()
     was_counting = secondment.counts_as_service
     counts = secondment.full_time and rules.stint_counts(absences, limit=limit)
     end = secondment.planned_end + dt.timedelta(days=extension)
-    not_counted = extension + secondment.attendance.filter(status=AttendanceStatus.ABSENT, date__lte=today).count()
+    not_counted = leave_taken + secondment.attendance.filter(status=AttendanceStatus.ABSENT, date__lte=today).count()
 
     secondment.extension_days = extension
     secondment.end = end
@@ -381,6 +387,8 @@ def grade_assessment(*, assessment: AnnualAssessment, grade: str, actor=None) ->
     assessment = (
         AnnualAssessment.objects.select_for_update().select_related("secondment__receiving_unit").get(pk=assessment.pk)
     )
+    if grade not in AnnualGrade.values:
+        raise ApplicationError("等次无效。", {"grade": ["等次无效。"]})
     if assessment.total is None:
         raise ApplicationError("三方评分尚未齐全，不能评定等次。")
     if grade == AnnualGrade.EXCELLENT and assessment.grade != AnnualGrade.EXCELLENT:

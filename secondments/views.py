@@ -364,12 +364,12 @@ class AssessmentListView(ScopedMixin, TemplateView):
             raise PermissionDenied("只有卫健委可以评定等次。")
         assessment = get_object_or_404(visible_assessments(user), pk=request.POST.get("assessment"))
         try:
-            services.grade_assessment(assessment=assessment, grade=request.POST.get("grade", ""), actor=user)
-            messages.success(
-                request, f"{assessment.secondment.staff.name}：已评定为{AnnualGrade(request.POST['grade']).label}。"
+            assessment = services.grade_assessment(
+                assessment=assessment, grade=request.POST.get("grade", ""), actor=user
             )
-        except (ApplicationError, ValueError) as error:
-            messages.error(request, getattr(error, "message", "等次无效。"))
+            messages.success(request, f"{assessment.secondment.staff.name}：已评定为{assessment.get_grade_display()}。")
+        except ApplicationError as error:
+            messages.error(request, error.message)
         return redirect(f"{request.path}?year={year}")
 
 

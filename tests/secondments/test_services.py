@@ -239,3 +239,21 @@ def test_the_daily_beat_task_recomputes_stints(stint, time_machine):
     assert result == {"recomputed": 1, "missing_deadline": 0}
     assert stint.served_days == 100
     assert stint.recomputed_on == D(2026, 4, 10)
+
+
+def test_future_filed_leave_extends_the_end_but_takes_nothing_from_days_served_so_far(stint):
+    services.record_leave(
+        secondment=stint, start=D(2026, 3, 1), end=D(2026, 3, 6), filed_with_commission=True, today=D(2026, 2, 1)
+    )
+    stint.refresh_from_db()
+    assert stint.end == D(2027, 1, 6)
+    assert stint.served_days == 32  # 1 Jan → 1 Feb, the March leave not yet taken
+    services.recompute_secondment(secondment=stint, today=D(2026, 3, 3))
+    stint.refresh_from_db()
+    assert stint.served_days == 62 - 3  # three of the six leave days taken by 3 Mar
+
+
+def test_an_unknown_grade_is_refused(stint):
+    assessment = _score_all(stint)
+    with pytest.raises(ApplicationError, match="等次无效"):
+        services.grade_assessment(assessment=assessment, grade="stellar")
