@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from appointments.choices import AppointmentStatus
 from appointments.models import DutyTarget
@@ -244,3 +244,143 @@ def target_progress(user, staff: Staff, *, on: dt.date) -> list[TargetProgress]:
 
 def metric_codes() -> dict[str, int]:
     return dict(WorkloadMetric.objects.values_list("code", "pk"))
+
+
+# --- The monthly progress sheet -----------------------------------------------------------------
+
+
+@dataclass
+class ProgressColumn:
+    code: str
+    name: str
+
+
+@dataclass
+class ProgressCell:
+    target: DutyTarget
+    entry: TargetProgressEntry | None
+    his_month: Decimal  # HIS workload of the target's metric in the month
+    done: Decimal  # to the month's end: HIS in the term + every monthly entry
+
+
+@dataclass
+class ProgressSheetRow:
+    staff: Staff
+    appointment: object
+    cells: list[ProgressCell | None]
+
+
+@dataclass
+class ProgressChange:
+    when: dt.datetime
+    user: object
+    staff: Staff
+    target: DutyTarget
+    old: Decimal | None
+    new: Decimal
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return rules.period_bounds(PeriodKind.MONTHLY, month.year, month.month)[1]
+
+
+def progress_sheet(
+    user, *, department: Department, month: dt.date
+) -> tuple[list[ProgressColumn], list[ProgressSheetRow]]:
+    """The senior staff of a department (active 副高/正高 appointments with duty targets) with a
+    column per target code, each cell the month's entry, the month's HIS figure and the
+    cumulative total.  Four queries whatever the number of people or targets."""
+    month = month.replace(day=1)
+    end = _month_end(month)
+    targets = list(
+        visible_duty_targets(user)
+        .filter(
+            appointment__staff__department=department,
+            appointment__status=AppointmentStatus.ACTIVE,
+            appointment__start__lte=end,
+            appointment__end__gte=month,
+        )
+        .select_related("appointment__staff", "appointment__post_grade")
+        .order_by("appointment__staff__employee_no", "appointment__staff_id", "order", "code")
+    )
+    if not targets:
+        return [], []
+    ids = [t.pk for t in targets]
+    staff_ids = {t.appointment.staff_id for t in targets}
+    month_entries = {e.target_id: e for e in TargetProgressEntry.objects.filter(target_id__in=ids, month=month)}
+    entry_totals = dict(
+        TargetProgressEntry.objects.filter(target_id__in=ids, month__lte=month)
+        .values("target")
+        .annotate(n=Sum("quantity"))
+        .values_list("target", "n")
+    )
+    # One active appointment per person, so joining it does not repeat a record.
+    workload = {
+        (row["staff_id"], row["metric__code"]): (row["term"] or Decimal(0), row["month"] or Decimal(0))
+        for row in WorkloadRecord.objects.filter(
+            staff_id__in=staff_ids,
+            date__lte=end,
+            staff__appointments__status=AppointmentStatus.ACTIVE,
+            date__gte=F("staff__appointments__start"),
+        )
+        .values("staff_id", "metric__code")
+        .annotate(term=Sum("quantity"), month=Sum("quantity", filter=Q(date__gte=month)))
+    }
+    columns: dict[str, ProgressColumn] = {}
+    for t in sorted(targets, key=lambda t: (t.order, t.code)):
+        columns.setdefault(t.code, ProgressColumn(code=t.code, name=t.name))
+    by_staff: dict[int, dict[str, DutyTarget]] = defaultdict(dict)
+    people: dict[int, DutyTarget] = {}
+    for t in targets:
+        by_staff[t.appointment.staff_id][t.code] = t
+        people.setdefault(t.appointment.staff_id, t)
+    rows = []
+    for staff_id, first in people.items():
+        cells: list[ProgressCell | None] = []
+        for code in columns:
+            t = by_staff[staff_id].get(code)
+            if t is None:
+                cells.append(None)
+                continue
+            term_his, month_his = workload.get((staff_id, t.metric), (Decimal(0), Decimal(0)))
+            cells.append(
+                ProgressCell(
+                    target=t,
+                    entry=month_entries.get(t.pk),
+                    his_month=month_his,
+                    done=term_his + (entry_totals.get(t.pk) or Decimal(0)),
+                )
+            )
+        rows.append(ProgressSheetRow(staff=first.appointment.staff, appointment=first.appointment, cells=cells))
+    return list(columns.values()), rows
+
+
+def progress_changes(user, *, targets: list[DutyTarget], month: dt.date, limit: int = 50) -> list[ProgressChange]:
+    """The audit trail of a month's entries for the given targets, newest first, each with the
+    value it replaced (one query)."""
+    by_pk = {t.pk: t for t in targets}
+    history = (
+        TargetProgressEntry.history.filter(target_id__in=list(by_pk), month=month.replace(day=1))
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    changes = []
+    previous: dict[int, Decimal] = {}
+    for h in history:
+        if h.history_type == "-":
+            previous.pop(h.id, None)
+            continue
+        target = by_pk[h.target_id]
+        changes.append(
+            ProgressChange(
+                when=h.history_date,
+                user=h.history_user,
+                staff=target.appointment.staff,
+                target=target,
+                old=previous.get(h.id),
+                new=h.quantity,
+            )
+        )
+        previous[h.id] = h.quantity
+    changes.sort(key=lambda c: c.when, reverse=True)
+    return changes[:limit]

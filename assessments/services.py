@@ -21,7 +21,7 @@ from appointments.models import DutyTarget
 from personnel.choices import Role
 from personnel.errors import ApplicationError
 from personnel.models import Institution, Region
-from personnel.scoping import role_of, visible_staff
+from personnel.scoping import can_change, role_of, visible_staff
 from personnel.services import policy_for
 
 from . import rules
@@ -36,7 +36,7 @@ from .models import (
     WorkloadMetric,
     WorkloadRecord,
 )
-from .selectors import SCHEME_KIND_FOR_PERIOD, scheme_in_force, scheme_rules
+from .selectors import SCHEME_KIND_FOR_PERIOD, scheme_in_force, scheme_rules, visible_duty_targets
 
 # Who enters each level's results (seed 000 §五).
 SCORER_ROLE = {
@@ -671,6 +671,156 @@ def record_target_progress(*, target: DutyTarget, month: dt.date, quantity, acto
     entry._history_user = _who(actor)
     entry.save()
     return entry
+
+
+# Who enters the month's duty-target progress: the department head (own department), the
+# institution's HR and the commission (each within what they see).
+PROGRESS_ROLES = (Role.DEPARTMENT_HEAD, Role.HOSPITAL_HR, Role.COMMISSION_ADMIN)
+
+
+class TargetOutOfScope(ApplicationError):
+    """A duty target that does not exist or lies outside the caller's scope (pages and API: 404)."""
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One cell of the progress sheet: a target's figure for the month.  `expected` is the figure
+    the caller read ("" for none); a stored figure that differs means someone else changed it.
+    None skips the check (an import that means to overwrite)."""
+
+    target_id: int
+    quantity: object
+    expected: object = None
+    ref: object = None
+
+
+@dataclass
+class ProgressResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    entries: list[TargetProgressEntry] = field(default_factory=list)
+
+
+def can_enter_progress(user) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return role_of(user) in PROGRESS_ROLES and can_change(user, "assessment")
+
+
+def _amount_or_none(value) -> Decimal | None:
+    """A typed figure: blank is None; otherwise a number within 0..1e8 (ValueError otherwise)."""
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        amount = Decimal(text)
+    except (InvalidOperation, ValueError):
+        raise ValueError from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e8"):
+        raise ValueError
+    return amount.quantize(rules.TWO_PLACES)
+
+
+def _same(stored: Decimal | None, expected) -> bool:
+    try:
+        return stored == _amount_or_none(expected)
+    except ValueError:
+        return False
+
+
+@transaction.atomic
+def save_target_progress(*, month: dt.date, actor, rows: Sequence[ProgressRow]) -> ProgressResult:
+    """The department's monthly figures for duty targets (seed 000 §三: progress comes from the
+    monthly entries and from HIS); each replaces that month's earlier figure, audited.
+
+    All or nothing, set-based (a fixed number of queries whatever the number of rows): a target
+    outside the caller's scope refuses the whole save (TargetOutOfScope); a figure that is not a
+    number ≥ 0, a month outside the term or in the future, a closed monthly period, an emptied
+    figure, or a figure someone else changed since it was read refuses it with a message per row."""
+    if not can_enter_progress(actor):
+        raise ApplicationError("当前角色无权录入必尽任务进度。")
+    month = month.replace(day=1)
+    if month > timezone.localdate().replace(day=1):
+        raise ApplicationError(f"不能录入未来月份（{month:%Y-%m}）的进度。", {"month": ["不能晚于本月。"]})
+    ids = [row.target_id for row in rows]
+    targets = {
+        t.pk: t
+        for t in visible_duty_targets(actor)
+        .filter(pk__in=set(ids))
+        .select_related("appointment__staff", "appointment__institution")
+    }
+    if set(ids) - set(targets):
+        raise TargetOutOfScope("必尽任务不存在或不在您的管理范围内。")
+    regions = {t.appointment.institution.region_id for t in targets.values()}
+    closed = AssessmentPeriod.objects.filter(
+        region_id__in=regions, kind=PeriodKind.MONTHLY, year=month.year, number=month.month, status=PeriodStatus.CLOSED
+    ).exists()
+    if closed:
+        raise ApplicationError(f"{month:%Y-%m}月度考核已关闭，进度不能再修改；如需更正请卫健委重新开启。")
+    existing = {
+        e.target_id: e
+        for e in TargetProgressEntry.objects.select_for_update().filter(target_id__in=set(ids), month=month)
+    }
+    user = _who(actor)
+    errors: list[dict] = []
+    new: list[TargetProgressEntry] = []
+    changed: list[TargetProgressEntry] = []
+    result = ProgressResult()
+    seen: set[int] = set()
+    for row in rows:
+        target = targets[row.target_id]
+        person = target.appointment.staff
+
+        def bad(message: str, row=row, target=target, person=person) -> None:
+            errors.append(
+                {"ref": row.ref, "target": target.pk, "staff": person.pk, "column": target.name, "message": message}
+            )
+
+        if target.pk in seen:
+            bad(f"{person.name}的“{target.name}”在本次录入中重复。")
+            continue
+        seen.add(target.pk)
+        entry = existing.get(target.pk)
+        try:
+            amount = _amount_or_none(row.quantity)
+        except ValueError:
+            bad(f"{person.name}的“{target.name}”应为不小于0的数字。")
+            continue
+        if row.expected is not None and not _same(entry.quantity if entry else None, row.expected):
+            now = f"{entry.quantity.normalize():f}" if entry else "空"
+            bad(f"{person.name}的“{target.name}”已被他人修改为{now}，请刷新页面后再保存。")
+            continue
+        if amount is None:
+            if entry is not None:
+                bad(f"{person.name}的“{target.name}”已录入，不能清空；本月未完成请填0。")
+            continue  # a cell left blank: nothing to keep
+        appointment = target.appointment
+        if not appointment.start.replace(day=1) <= month <= appointment.end:
+            bad(f"{month:%Y-%m}不在{person.name}的聘期内（{appointment.start:%Y-%m-%d}至{appointment.end:%Y-%m-%d}）。")
+            continue
+        if entry is None:
+            new.append(TargetProgressEntry(target=target, month=month, quantity=amount, entered_by=user))
+        elif entry.quantity != amount:
+            entry.quantity = amount
+            entry.entered_by = user
+            changed.append(entry)
+        else:
+            result.unchanged += 1
+    if errors:
+        first = errors[0]["message"]
+        message = first if len(errors) == 1 else f"{first}（共{len(errors)}处错误，未保存任何进度）"
+        raise ApplicationError(message, {"rows": errors})
+    if new:
+        try:
+            with transaction.atomic():
+                bulk_create_with_history(new, TargetProgressEntry, default_user=user)
+        except IntegrityError as error:
+            raise ApplicationError("进度已被他人同时录入，请刷新页面后再保存。") from error
+    if changed:
+        bulk_update_with_history(changed, TargetProgressEntry, ["quantity", "entered_by"], default_user=user)
+    result.created, result.updated, result.entries = len(new), len(changed), new + changed
+    return result
 
 
 def periods_of(*, region_id: int, labels: Iterable[str]) -> dict[str, AssessmentPeriod]:

@@ -7,5 +7,6 @@ app_name = "assessments"
 urlpatterns = [
     path("", views.PeriodListView.as_view(), name="periods"),
     path("periods/<int:pk>/sheet/", views.SheetView.as_view(), name="sheet"),
+    path("progress/", views.ProgressSheetView.as_view(), name="progress"),
     path("results/<int:pk>/return/", views.ReturnAssessmentView.as_view(), name="return"),
 ]

@@ -4,6 +4,7 @@ page (timeline and duty-target progress chart)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.contrib import messages
@@ -19,11 +20,13 @@ from personnel.models import Staff
 from personnel.scoping import can_change, can_read, role_of, visible_departments
 from personnel.views import ScopedMixin, StaffSection, register_staff_section
 
-from . import services
+from . import rules, services
 from .choices import GRADE_RANK, Grade, PeriodKind
 from .forms import PeriodOpenForm, ReasonForm
 from .selectors import (
     SCHEME_KIND_FOR_PERIOD,
+    progress_changes,
+    progress_sheet,
     scheme_in_force,
     scheme_rules,
     sheet_rows,
@@ -244,6 +247,131 @@ class ReturnAssessmentView(ScopedMixin, TemplateView):
             messages.error(request, error.message)
         department = assessment.department_id or assessment.staff.department_id or ""
         return redirect(reverse("assessments:sheet", args=[assessment.period_id]) + f"?department={department}")
+
+
+def _parse_month(text: str | None) -> dt.date:
+    today = timezone.localdate()
+    if not text:
+        return today.replace(day=1)
+    try:
+        kind, year, number = rules.parse_period_label(text)
+    except ValueError:
+        raise Http404("月份格式不正确，应为 2026-03。") from None
+    if kind != PeriodKind.MONTHLY:
+        raise Http404("月份格式不正确，应为 2026-03。")
+    return dt.date(year, number, 1)
+
+
+class ProgressSheetView(ScopedMixin, TemplateView):
+    """必尽任务月度进度: a row per senior staff member of a department, a column per duty target;
+    the department head (own department) or HR enters the month's figures beside what HIS reported."""
+
+    template_name = "assessments/progress_sheet.html"
+    resource = "duty_target"
+    nav_active = "assessment"
+
+    def setup_sheet(self) -> None:
+        user = self.request.user
+        self.month = _parse_month(self.request.GET.get("month") or self.request.POST.get("month"))
+        departments = visible_departments(user).select_related("institution").order_by("institution__path", "code")
+        wanted = self.request.GET.get("department") or self.request.POST.get("department")
+        if wanted:
+            self.department = departments.filter(pk=wanted).first() if str(wanted).isdigit() else None
+            if self.department is None:
+                raise Http404("科室不存在或不在您的管理范围内。")
+        else:
+            self.department = departments.filter(pk=getattr(user, "department_id", None)).first() or departments.first()
+        self.departments = departments
+        today = timezone.localdate()
+        self.period = (
+            visible_periods(user)
+            .filter(kind=PeriodKind.MONTHLY, year=self.month.year, number=self.month.month)
+            .filter(region_id=self.department.institution.region_id if self.department else None)
+            .first()
+        )
+        self.editable = (
+            services.can_enter_progress(user)
+            and self.month <= today.replace(day=1)
+            and not (self.period and self.period.is_closed)
+        )
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.permitted(request.user):
+            self.setup_sheet()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        columns, rows = (
+            progress_sheet(user, department=self.department, month=self.month) if self.department else ([], [])
+        )
+        posted = kwargs.get("posted") or {}
+        row_errors = kwargs.get("row_errors") or {}
+        targets = []
+        for row in rows:
+            row.errors = row_errors.get(row.staff.pk, [])
+            for cell in row.cells:
+                if cell is None:
+                    continue
+                targets.append(cell.target)
+                stored = _decimal_text(cell.entry.quantity) if cell.entry else ""
+                cell.name = f"progress-{cell.target.pk}"
+                cell.stored = posted.get(f"was-{cell.target.pk}", stored)
+                cell.value = posted.get(cell.name, stored)
+        previous = (self.month - dt.timedelta(days=1)).replace(day=1)
+        following = (self.month + dt.timedelta(days=32)).replace(day=1)
+        context.update(
+            month=self.month,
+            month_label=f"{self.month:%Y-%m}",
+            previous_month=f"{previous:%Y-%m}",
+            next_month=f"{following:%Y-%m}" if following <= timezone.localdate() else "",
+            department=self.department,
+            departments=self.departments,
+            period=self.period,
+            columns=columns,
+            rows=rows,
+            editable=self.editable and bool(rows),
+            errors=kwargs.get("errors") or [],
+            changes=progress_changes(user, targets=targets, month=self.month) if targets else [],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs) -> HttpResponse:
+        if not self.editable:
+            raise PermissionDenied("您不能修改本月进度。")
+        prefix = "progress-"
+        rows = []
+        for key, value in request.POST.items():
+            if not key.startswith(prefix):
+                continue
+            pk_text = key[len(prefix) :]
+            if not pk_text.isdigit():
+                raise Http404("必尽任务不存在。")
+            rows.append(
+                services.ProgressRow(
+                    target_id=int(pk_text), quantity=value, expected=request.POST.get(f"was-{pk_text}", ""), ref=key
+                )
+            )
+        try:
+            result = services.save_target_progress(month=self.month, actor=request.user, rows=rows)
+        except services.TargetOutOfScope as error:
+            raise Http404(error.message) from error
+        except ApplicationError as error:
+            row_errors: dict[int, list[str]] = {}
+            for e in error.extra.get("rows", []):
+                row_errors.setdefault(e["staff"], []).append(e["message"])
+            context = self.get_context_data(
+                posted={k: v for k, v in request.POST.items() if k.startswith(("progress-", "was-"))},
+                row_errors=row_errors,
+                errors=[error.message],
+            )
+            return self.render_to_response(context, status=400)
+        messages.success(
+            request,
+            f"已保存{self.month:%Y-%m}进度：新增{result.created}项，修改{result.updated}项，未变{result.unchanged}项。",
+        )
+        return redirect(reverse("assessments:progress") + f"?month={self.month:%Y-%m}&department={self.department.pk}")
 
 
 # --- The staff page's section ---------------------------------------------------------------------

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rest_framework import serializers
 
 from personnel.api.mixins import ScopedPrimaryKeyRelatedField
 
 from ..choices import PeriodKind
-from ..models import Assessment, AssessmentPeriod, GradeBand, Scheme, SchemeItem, WorkloadRecord
+from ..models import Assessment, AssessmentPeriod, GradeBand, Scheme, SchemeItem, TargetProgressEntry, WorkloadRecord
 from ..selectors import visible_periods
 
 
@@ -156,3 +158,43 @@ class WorkloadResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     errors = serializers.ListField(child=serializers.DictField())
+
+
+class TargetProgressSerializer(serializers.ModelSerializer):
+    staff = serializers.IntegerField(source="target.appointment.staff_id", read_only=True, label="人员")
+    code = serializers.CharField(source="target.code", read_only=True, label="任务代码")
+    name = serializers.CharField(source="target.name", read_only=True, label="任务名称")
+
+    class Meta:
+        model = TargetProgressEntry
+        fields = ["id", "target", "staff", "code", "name", "month", "quantity", "entered_by"]
+        read_only_fields = fields
+
+
+class ProgressInputSerializer(serializers.Serializer):
+    target = serializers.IntegerField(label="必尽任务ID")
+    quantity = serializers.CharField(allow_blank=True, label="本月完成数量")
+    expected = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default=None,
+        label="读取时的数量（空为未录入；不传则不核对）",
+    )
+
+
+class ProgressBatchSerializer(serializers.Serializer):
+    month = serializers.RegexField(r"^\d{4}-\d{2}$", label="月份（2026-03）")
+    entries = serializers.ListField(child=ProgressInputSerializer(), allow_empty=False, max_length=5000)
+
+    def validate_month(self, value):
+        try:
+            return dt.date(int(value[:4]), int(value[5:]), 1)
+        except ValueError:
+            raise serializers.ValidationError("月份不正确。") from None
+
+
+class ProgressResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()

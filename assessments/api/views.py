@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
@@ -16,16 +16,25 @@ from personnel.errors import ApplicationError
 from personnel.scoping import can_change
 
 from .. import services
-from ..models import Assessment, AssessmentPeriod, Scheme, WorkloadRecord
-from ..selectors import visible_assessments, visible_periods, visible_schemes, visible_workload
+from ..models import Assessment, AssessmentPeriod, Scheme, TargetProgressEntry, WorkloadRecord
+from ..selectors import (
+    visible_assessments,
+    visible_periods,
+    visible_progress_entries,
+    visible_schemes,
+    visible_workload,
+)
 from .serializers import (
     AssessmentSerializer,
     PeriodOpenSerializer,
     PeriodSerializer,
+    ProgressBatchSerializer,
+    ProgressResultSerializer,
     ReasonSerializer,
     SchemeSerializer,
     SheetResultSerializer,
     SheetSerializer,
+    TargetProgressSerializer,
     WorkloadBatchSerializer,
     WorkloadRecordSerializer,
     WorkloadResultSerializer,
@@ -184,3 +193,38 @@ class WorkloadViewSet(ScopedReadOnlyViewSet):
             body = {"detail": f"有{len(result.errors)}条记录不正确，整批未写入。", **result.as_dict()}
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         return Response(result.as_dict(), status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="必尽任务月度进度", tags=["考核"]),
+    retrieve=extend_schema(summary="必尽任务月度进度详情", tags=["考核"]),
+)
+class TargetProgressViewSet(ScopedReadOnlyViewSet):
+    resource = "assessment"
+    serializer_class = TargetProgressSerializer
+    filterset_fields = ["target", "month"]
+
+    def scoped_queryset(self, user) -> QuerySet[TargetProgressEntry]:
+        return visible_progress_entries(user).select_related("target__appointment").order_by("-month", "target_id")
+
+    @extend_schema(
+        summary="录入本月必尽任务进度（科室主任/人事）",
+        description="整批校验：任何一项有错（非数字、负数、不在聘期、本月考核已关闭、已被他人修改）则全部不保存，"
+        "返回400及逐项错误；不在管理范围内的任务返回404。expected 为读取时的数量（空字符串表示未录入）。",
+        tags=["考核"],
+        request=ProgressBatchSerializer,
+        responses={200: ProgressResultSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = ProgressBatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        rows = [
+            services.ProgressRow(target_id=e["target"], quantity=e["quantity"], expected=e["expected"], ref=i)
+            for i, e in enumerate(data["entries"])
+        ]
+        try:
+            result = services.save_target_progress(month=data["month"], actor=request.user, rows=rows)
+        except services.TargetOutOfScope as error:
+            raise NotFound(error.message) from error
+        return Response(ProgressResultSerializer(result).data)
