@@ -103,6 +103,16 @@ class VisitForm(forms.Form):
     note = forms.CharField(label="备注", max_length=200, required=False)
 
 
+class RenewalForm(forms.Form):
+    start = forms.DateField(label="续签起始日期", widget=DATE)
+    end = forms.DateField(label="续签终止日期", widget=DATE)
+    funding = forms.DecimalField(label="支持资金（元）", min_value=0, max_digits=12, decimal_places=2)
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(label="拨付金额（元）", min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
+
+
 class DateForm(forms.Form):
     on = forms.DateField(label="日期", widget=DATE)
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -23,11 +23,21 @@ from personnel.errors import ApplicationError
 from personnel.forms import apply_application_error
 from personnel.scoping import can_change, can_read, changeable, visible_institutions
 from personnel.services import policy_for
-from personnel.views import ScopedMixin, paginate
+from personnel.views import DashboardCard, ScopedMixin, paginate, register_dashboard_cards
 
 from . import exports, rules, services
 from .choices import ContractStatus, TerminationStatus
-from .forms import ContractForm, DateForm, ExpertForm, ReallocationForm, ReviewForm, TeamForm, VisitForm
+from .forms import (
+    ContractForm,
+    DateForm,
+    ExpertForm,
+    PaymentForm,
+    ReallocationForm,
+    RenewalForm,
+    ReviewForm,
+    TeamForm,
+    VisitForm,
+)
 from .models import AnnualReview, Contract
 from .selectors import (
     budgets_with_figures,
@@ -37,6 +47,7 @@ from .selectors import (
     visible_experts,
     visible_reviews,
     visible_teams,
+    visible_termination_items,
 )
 
 NAV = "talent"
@@ -149,19 +160,43 @@ class ContractActionView(ScopedMixin, View):
 
     def post(self, request, pk: int):
         contract = get_object_or_404(self.get_queryset(), pk=pk)
+        self.target = contract
         try:
             message = self.perform(contract)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, message)
-        return redirect("talent:contract_detail", pk=contract.pk)
+        return redirect("talent:contract_detail", pk=self.target.pk)
 
     def date_from_post(self) -> dt.date:
         form = DateForm(self.request.POST)
         if not form.is_valid():
             raise ApplicationError("请填写有效的日期。")
         return form.cleaned_data["on"]
+
+
+class ContractRenewView(ContractActionView):
+    """续签: a new draft after a 合格 review (the service refuses otherwise)."""
+
+    def perform(self, contract: Contract) -> str:
+        form = RenewalForm(self.request.POST)
+        if not form.is_valid():
+            raise ApplicationError("续签信息填写有误：" + "；".join(e for errs in form.errors.values() for e in errs))
+        renewal = services.renew_contract(contract=contract, **form.cleaned_data, actor=self.request.user)
+        self.target = renewal
+        return f"已草拟续签合同{renewal.code}。"
+
+
+class PaymentView(ContractActionView):
+    def perform(self, contract: Contract) -> str:
+        form = PaymentForm(self.request.POST)
+        if not form.is_valid():
+            raise ApplicationError("请填写有效的拨付金额。")
+        contract = services.record_payment(
+            contract=contract, amount=form.cleaned_data["amount"], actor=self.request.user
+        )
+        return f"已拨付，累计{contract.paid}元。"
 
 
 class ContractSignView(ContractActionView):
@@ -415,3 +450,18 @@ class BudgetView(ScopedMixin, TemplateView):
                 messages.success(request, f"已从{data['source'].name}调剂{data['amount']}元至{data['target'].name}。")
                 return redirect(f"{reverse('talent:budget')}?year={year}")
         return self.render_to_response(self.get_context_data(form=form))
+
+
+@register_dashboard_cards
+def talent_cards(user) -> list[DashboardCard]:
+    """Termination items waiting for the written request (seed 002 §六(三): within 3 months)."""
+    if not can_read(user, "talent_contract"):
+        return []
+    counts = visible_termination_items(user).aggregate(
+        open=Count("pk", filter=Q(status=TerminationStatus.OPEN)),
+        overdue=Count("pk", filter=Q(status=TerminationStatus.OPEN, overdue=True)),
+    )
+    note = "须在得知后3个月内提出书面终止申请" + (f"，{counts['overdue']}项已逾期" if counts["overdue"] else "")
+    return [
+        DashboardCard("柔性引才待终止事项", counts["open"], reverse("talent:contracts"), note, alert=counts["open"] > 0)
+    ]

@@ -265,3 +265,32 @@ def test_a_low_attendance_is_flagged_on_the_detail(client, talent_world, time_ma
     client.force_login(talent_world.users[HEAD])
     html = client.get(reverse("talent:contract_detail", args=[contract.pk])).content.decode()
     assert "65%" in html and "stat-alert" in html
+
+
+def test_payment_and_renewal_through_the_detail_page(client, talent_world):
+    w = talent_world
+    contract = make_contract(w.hospital, funding="300000", days_per_month="1")
+    client.force_login(w.users[HR])
+    client.post(reverse("talent:payment_create", args=[contract.pk]), {"amount": "100000"})
+    client.post(reverse("talent:payment_create", args=[contract.pk]), {"amount": "200001"})  # beyond the funding
+    assert Contract.objects.get(pk=contract.pk).paid == Decimal(100_000)
+    renew = {"start": "2027-01-01", "end": "2027-12-31", "funding": "100000"}
+    response = client.post(reverse("talent:contract_renew", args=[contract.pk]), renew, follow=True)
+    assert "合格后才能续签" in response.content.decode()
+    review(contract)
+    response = client.post(reverse("talent:contract_renew", args=[contract.pk]), renew)
+    renewal = Contract.objects.get(renewal_of=contract)
+    assert response["Location"] == reverse("talent:contract_detail", args=[renewal.pk])
+    assert renewal.status == "draft" and renewal.start == dt.date(2027, 1, 1)
+
+
+def test_home_counts_open_and_overdue_termination_items(client, talent_world):
+    contract = make_contract(talent_world.hospital, days_per_month="10")
+    services.watch_terminations(today=dt.date(2026, 2, 28))  # nothing worked: below 70%
+    services.watch_terminations(today=dt.date(2026, 6, 1))  # the 3 months have passed
+    client.force_login(talent_world.users[HR])
+    html = client.get(reverse("home")).content.decode()
+    assert "柔性引才待终止事项" in html and "1项已逾期" in html
+    client.force_login(talent_world.users[STAFF])
+    assert "柔性引才待终止事项" not in client.get(reverse("home")).content.decode()
+    assert contract.termination_items.get().overdue
