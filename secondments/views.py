@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -24,10 +24,18 @@ from personnel.models import Institution, Staff
 from personnel.scoping import can_change, can_read, role_of, visible_staff
 from personnel.selectors import history_entries
 from personnel.services import policy_for
-from personnel.views import ScopedMixin, StaffSection, page_size_from, paginate, register_staff_section
+from personnel.views import (
+    DashboardCard,
+    ScopedMixin,
+    StaffSection,
+    page_size_from,
+    paginate,
+    register_dashboard_cards,
+    register_staff_section,
+)
 
 from . import exports, rules, services
-from .choices import AnnualGrade, AssessmentParty
+from .choices import AnnualGrade, AssessmentParty, SecondmentStatus
 from .forms import AttendanceForm, ConfirmForm, DemandForm, EvaluationForm, LeaveForm, OfferForm, ScoreForm
 from .models import Evaluation, Secondment
 from .selectors import (
@@ -497,3 +505,19 @@ def secondment_section(request, staff: Staff) -> StaffSection | None:
         },
         history=history,
     )
+
+
+@register_dashboard_cards
+def secondment_cards(user) -> list[DashboardCard]:
+    """On the landing page: stints in service, and those that will miss their deadline (one query)."""
+    if not can_read(user, "secondment"):
+        return []
+    counts = visible_secondments(user).aggregate(
+        active=Count("pk", filter=Q(status=SecondmentStatus.ACTIVE)),
+        late=Count("pk", filter=Q(status__in=services.OPEN_STATUSES, misses_deadline=True)),
+    )
+    url = reverse("secondments:list")
+    return [
+        DashboardCard("县聘乡用服务中", counts["active"], url, "正在基层服务的人员"),
+        DashboardCard("下沉将超期", counts["late"], url, "服务期结束晚于须完成下沉的期限", alert=counts["late"] > 0),
+    ]

@@ -168,3 +168,15 @@ def test_staff_page_shows_grassroots_service_and_remote_priority(sworld):
         reverse("personnel:staff_detail", args=[sworld.staff_other_dept.pk])
     )
     assert 'id="secondments"' not in other.content.decode()
+
+
+def test_home_shows_stints_in_service_and_those_that_will_be_late(sworld):
+    late = StaffFactory(institution=sworld.hospital, first_employment_date=D(2021, 9, 1))
+    services.create_secondment(staff=late, receiving_unit=sworld.township, start=D(2026, 1, 1), reason="new_hire")
+    services.create_secondment(
+        staff=sworld.staff_in_dept, receiving_unit=sworld.township, start=D(2026, 1, 1), reason="voluntary"
+    )
+    page = _client(sworld.users["commission_admin"]).get(reverse("home"))
+    cards = {c.label: c.value for c in page.context["cards"]}
+    assert cards["县聘乡用服务中"] == 2
+    assert cards["下沉将超期"] == 1
