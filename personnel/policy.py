@@ -91,6 +91,7 @@ POLICY_FIELDS: dict[str, PolicyField] = {
         _f("min_work_time_ratio", "最低工作时间比例", "decimal", "柔性引才"),
         _f("veto_staff_satisfaction", "一票否决：职工满意度低于", "decimal", "柔性引才"),
         _f("veto_patient_satisfaction", "一票否决：患者满意度低于", "decimal", "柔性引才"),
+        _f("expert_senior_title_min_years", "三甲医院等专家取得高级职称最短年限", "int", "柔性引才"),
         _f("review_pass_score", "年度考核合格分（含）", "int", "柔性引才"),
         _f("review_gap_visits_growth_points", "诊疗人次增长在15%–20%之间的得分（种子未规定）", "int", "柔性引才"),
         _f("review_gap_revenue_growth_points", "总收入增长在10%–20%之间的得分（种子未规定）", "int", "柔性引才"),

@@ -32,10 +32,11 @@ class ExpertForm(forms.ModelForm):
             "degree",
             "tier",
             "tier_evidence",
+            "senior_title_since",
             "specialty",
             "phone",
         ]
-        widgets = {"tier_evidence": TEXT}
+        widgets = {"tier_evidence": TEXT, "senior_title_since": DATE}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -44,6 +44,7 @@ class Expert(models.Model):
     degree = models.CharField("学位", max_length=16, choices=Degree.choices)
     tier = models.CharField("引进层次", max_length=20, choices=ExpertTier.choices)
     tier_evidence = models.TextField("层次证明材料", blank=True)
+    senior_title_since = models.DateField("取得高级职称时间", null=True, blank=True)
     specialty = models.CharField("专业方向", max_length=64, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
 

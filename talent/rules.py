@@ -75,6 +75,18 @@ def team_composition_problems(
     return problems
 
 
+# --- Eligibility (seed 002 §三(三): 三甲医院…具备高级专业技术职称5年以上) -------------------------
+
+
+def senior_title_years_problem(since: dt.date | None, on: dt.date, *, min_years: int) -> str | None:
+    """None if a senior title held since `since` has been held at least `min_years` on `on`."""
+    if since is None:
+        return f"该引进层次须填写取得高级职称时间（须满{min_years}年）。"
+    if since + relativedelta(years=min_years) > on:
+        return f"取得高级职称未满{min_years}年（{since:%Y-%m-%d}取得）。"
+    return None
+
+
 # --- Budget (seed 002 §五 and 附件: 调整比例不超过20%) ---------------------------------------------
 
 

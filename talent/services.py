@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from personnel.errors import ApplicationError
 from personnel.models import Department, Institution, PolicyVersion, Region
@@ -18,6 +19,7 @@ from . import rules
 from .choices import (
     COMMITTING_STATUSES,
     ContractStatus,
+    ExpertTier,
     ReviewResult,
     TerminationReason,
     TerminationStatus,
@@ -56,8 +58,18 @@ def _read(policy: PolicyVersion, name: str):
 
 
 @transaction.atomic
-def save_expert(*, expert: Expert, actor=None) -> Expert:
+def save_expert(*, expert: Expert, on: dt.date | None = None, actor=None) -> Expert:
+    """Seed 002 §三: an expert of the tertiary-senior tier has held a senior title ≥5 years (policy)."""
     _full_clean(expert)
+    if expert.tier == ExpertTier.TERTIARY_SENIOR:
+        on = on or timezone.localdate()
+        problem = rules.senior_title_years_problem(
+            expert.senior_title_since,
+            on,
+            min_years=_read(_policy(expert.institution, on), "expert_senior_title_min_years"),
+        )
+        if problem:
+            raise ApplicationError(problem, {"senior_title_since": [problem]})
     _mark(expert, actor)
     expert.save()
     return expert

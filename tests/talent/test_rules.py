@@ -218,3 +218,9 @@ def test_filing_deadline_is_three_months_after_learning():
     assert rules.filing_overdue(deadline, dt.date(2026, 6, 16))
     assert rules.reminder_due(deadline, dt.date(2026, 6, 1), days_before=14)
     assert not rules.reminder_due(deadline, dt.date(2026, 5, 31), days_before=14)
+
+
+@pytest.mark.parametrize(("since", "ok"), [(dt.date(2021, 3, 1), True), (dt.date(2021, 3, 2), False), (None, False)])
+def test_a_tertiary_senior_expert_has_held_the_title_five_years(since, ok):
+    problem = rules.senior_title_years_problem(since, dt.date(2026, 3, 1), min_years=5)
+    assert (problem is None) is ok

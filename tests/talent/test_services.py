@@ -249,3 +249,22 @@ def test_the_beat_schedule_runs_the_watch_daily_and_the_task_calls_the_service(t
     time_machine.move_to(dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.UTC))
     assert watch_terminations.delay().get() == {"opened": 1, "reminded": 0, "overdue": 0}
     assert TerminationItem.objects.get().contract == contract
+
+
+def test_a_tertiary_senior_expert_under_five_years_is_refused(talent_world):
+    from talent.choices import ExpertTier
+    from talent.models import Expert
+
+    expert = Expert(
+        institution=talent_world.hospital,
+        name="钱主任",
+        home_employer="某三甲医院",
+        title="副主任医师",
+        title_level=TitleLevel.ASSOCIATE_SENIOR,
+        degree=Degree.MASTER,
+        tier=ExpertTier.TERTIARY_SENIOR,
+        senior_title_since=dt.date(2021, 6, 2),
+    )
+    with pytest.raises(ApplicationError, match="未满5年"):
+        services.save_expert(expert=expert, on=dt.date(2026, 6, 1))
+    assert services.save_expert(expert=expert, on=dt.date(2026, 6, 2)).pk
