@@ -181,10 +181,10 @@ def test_home_counts_are_the_role_scope(client, world, role, staff, institutions
 @pytest.mark.parametrize(
     ("role", "offered", "hidden"),
     [
-        (ADMIN, ["机构", "人员", "岗位结构", "聘任管理", "考核评分", "县聘乡用"], []),
-        (HR, ["机构", "人员", "岗位结构", "聘任管理", "考核评分", "县聘乡用"], []),
-        (HEAD, ["机构", "人员", "聘任管理", "考核评分", "县聘乡用"], ["岗位结构"]),
-        (STAFF, ["机构", "人员", "聘任管理", "考核评分", "县聘乡用"], ["岗位结构"]),
+        (ADMIN, ["机构", "人员", "岗位结构", "聘任管理", "考核评分", "县聘乡用", "柔性引才"], []),
+        (HR, ["机构", "人员", "岗位结构", "聘任管理", "考核评分", "县聘乡用", "柔性引才"], []),
+        (HEAD, ["机构", "人员", "聘任管理", "考核评分", "县聘乡用", "柔性引才"], ["岗位结构"]),
+        (STAFF, ["机构", "人员", "聘任管理", "考核评分", "县聘乡用"], ["岗位结构", "柔性引才"]),
     ],
 )
 def test_navigation_offers_what_the_role_may_read(client, world, role, offered, hidden):
@@ -195,7 +195,5 @@ def test_navigation_offers_what_the_role_may_read(client, world, role, offered, 
         assert f">{label}</a>" in nav
     for label in hidden:
         assert label not in nav
-    # Areas not built yet are shown, disabled, never as links.
-    for label in ("柔性引才",):
-        assert f'title="尚未开放" aria-disabled="true">{label}</span>' in nav
-        assert f">{label}</a>" not in html
+    # Every area is built: none is left disabled.
+    assert 'aria-disabled="true"' not in nav
