@@ -157,3 +157,26 @@ def test_only_the_commission_creates_secondments(setup):
     response = client(setup, "commission_admin").post(url, body, format="json")
     assert response.status_code == 201, response.content
     assert response.json()["planned_end"] == "2027-01-31"
+
+
+def test_listing_stints_takes_the_same_queries_for_more_rows(setup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import StaffFactory
+
+    w = setup["w"]
+    c = client(setup, "commission_admin")
+    url = reverse("secondments_api:secondment-list")
+    with CaptureQueriesContext(connection) as few:
+        c.get(url)
+    for _ in range(5):
+        services.create_secondment(
+            staff=StaffFactory(institution=w.hospital),
+            receiving_unit=w.township,
+            start=D(2026, 2, 1),
+            reason="voluntary",
+        )
+    with CaptureQueriesContext(connection) as many:
+        assert len(_ids(c.get(url))) == 7
+    assert len(many.captured_queries) == len(few.captured_queries)
