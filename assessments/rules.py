@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .choices import GRADE_RANK, Grade, PeriodKind
 
@@ -164,31 +164,55 @@ def quarters_elapsed(start: dt.date, on: dt.date) -> int:
     return max(0, months // 3)
 
 
-def quarterly_milestones(target_total: Decimal, quarters: int, shares: Sequence | None = None) -> list[Decimal]:
+# How a quarterly milestone that falls between whole units is rounded: policy data
+# (`milestone_rounding`).  Rounding up makes a one-per-term target fully due after the first
+# quarter, so a policy that does not say falls back to rounding down.
+MILESTONE_ROUNDINGS = {"floor": ROUND_FLOOR, "ceil": ROUND_CEILING, "nearest": ROUND_HALF_UP}
+DEFAULT_MILESTONE_ROUNDING = "floor"
+_SIX_PLACES = Decimal("0.000001")
+
+
+def quarterly_milestones(
+    target_total: Decimal, quarters: int, shares: Sequence | None = None, rounding: str = DEFAULT_MILESTONE_ROUNDING
+) -> list[Decimal]:
     """Cumulative amount due at the end of each quarter of the term.
 
     Pro rata by default (8 sessions over 8 quarters: 1, 2, … 8).  `shares` overrides it with
     cumulative fractions per quarter (edited on the target); a list shorter than the term is
-    padded with its last share, and the last quarter is always the full target.  Counts are
-    rounded up: a milestone of 2.5 cases means 3 cases are due."""
+    padded with its last share, and the last quarter is always the full target.  A milestone
+    between whole units (2.5 cases) is rounded as the policy says: "floor" (2), "ceil" (3) or
+    "nearest" (3, halves up)."""
+    mode = MILESTONE_ROUNDINGS.get(rounding)
+    if mode is None:
+        raise ValueError(f"季度节点取整方式“{rounding}”不正确，应为 floor、ceil 或 nearest。")
     target_total = Decimal(target_total)
     result = []
     for quarter in range(1, quarters + 1):
-        share = Decimal(str(shares[min(quarter, len(shares)) - 1])) if shares else Decimal(quarter) / Decimal(quarters)
         if quarter == quarters:
-            share = Decimal(1)
-        result.append(Decimal(math.ceil(target_total * share - Decimal("0.000001"))))
+            amount = target_total
+        elif shares:
+            amount = target_total * Decimal(str(shares[min(quarter, len(shares)) - 1]))
+        else:
+            amount = target_total * quarter / quarters  # multiplied first: 12 × 1/3 is 4, not 3.99…
+        # Six places first, so that 3.9999999 from a share like 1/3 is 4 before rounding down.
+        result.append(amount.quantize(_SIX_PLACES).to_integral_value(rounding=mode))
     return result
 
 
 def milestone_on(
-    *, target_total: Decimal, term_start: dt.date, term_end: dt.date, on: dt.date, shares: Sequence | None = None
+    *,
+    target_total: Decimal,
+    term_start: dt.date,
+    term_end: dt.date,
+    on: dt.date,
+    shares: Sequence | None = None,
+    rounding: str = DEFAULT_MILESTONE_ROUNDING,
 ) -> Decimal:
     """What is due by `on`: the milestone of the last completed quarter (0 before the first)."""
     done = quarters_elapsed(term_start, min(on, term_end))
     if done == 0:
         return Decimal(0)
-    milestones = quarterly_milestones(target_total, term_quarters(term_start, term_end), shares)
+    milestones = quarterly_milestones(target_total, term_quarters(term_start, term_end), shares, rounding)
     return milestones[min(done, len(milestones)) - 1]
 
 

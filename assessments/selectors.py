@@ -199,6 +199,12 @@ class TargetProgress:
         return self.done >= self.milestone or self.group_met
 
 
+def milestone_rounding(policy) -> str:
+    """The policy's rounding of quarterly milestones (a policy predating the key: round down)."""
+    data = getattr(policy, "data", None) or {}
+    return data.get("milestone_rounding") or rules.DEFAULT_MILESTONE_ROUNDING
+
+
 def target_progress(user, staff: Staff, *, on: dt.date) -> list[TargetProgress]:
     """Each duty target of the person's active appointment: done so far (HIS workload of its metric
     in the term + the department's monthly entries) against the milestone due by `on`.  Three
@@ -206,12 +212,13 @@ def target_progress(user, staff: Staff, *, on: dt.date) -> list[TargetProgress]:
     targets = list(
         visible_duty_targets(user)
         .filter(appointment__staff=staff, appointment__status=AppointmentStatus.ACTIVE)
-        .select_related("appointment")
+        .select_related("appointment__policy")
         .order_by("order", "code")
     )
     if not targets:
         return []
     appointment = targets[0].appointment
+    rounding = milestone_rounding(appointment.policy)
     upto = min(on, appointment.end)
     workload = dict(
         WorkloadRecord.objects.filter(staff=staff, date__gte=appointment.start, date__lte=upto)
@@ -234,6 +241,7 @@ def target_progress(user, staff: Staff, *, on: dt.date) -> list[TargetProgress]:
             term_end=appointment.end,
             on=on,
             shares=target.milestones or None,
+            rounding=rounding,
         )
         result.append(TargetProgress(target=target, done=done, milestone=milestone))
     met = rules.groups_met((p.target.code, p.target.alternative_group, p.done >= p.milestone) for p in result)

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.PeriodListView.as_view(), name="periods"),
     path("periods/<int:pk>/sheet/", views.SheetView.as_view(), name="sheet"),
     path("progress/", views.ProgressSheetView.as_view(), name="progress"),
+    path("targets/<int:pk>/milestones/", views.MilestoneEditView.as_view(), name="milestones"),
     path("results/<int:pk>/return/", views.ReturnAssessmentView.as_view(), name="return"),
 ]

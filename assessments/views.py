@@ -5,8 +5,9 @@ page (timeline and duty-target progress chart)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
+from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from appointments.services import set_duty_target_milestones
 from personnel.errors import ApplicationError
 from personnel.models import Staff
 from personnel.scoping import can_change, can_read, role_of, visible_departments
@@ -25,6 +27,7 @@ from .choices import GRADE_RANK, Grade, PeriodKind
 from .forms import PeriodOpenForm, ReasonForm
 from .selectors import (
     SCHEME_KIND_FOR_PERIOD,
+    milestone_rounding,
     progress_changes,
     progress_sheet,
     scheme_in_force,
@@ -33,6 +36,7 @@ from .selectors import (
     staff_timeline,
     target_progress,
     visible_assessments,
+    visible_duty_targets,
     visible_periods,
 )
 
@@ -374,6 +378,94 @@ class ProgressSheetView(ScopedMixin, TemplateView):
         return redirect(reverse("assessments:progress") + f"?month={self.month:%Y-%m}&department={self.department.pk}")
 
 
+class MilestoneEditView(ScopedMixin, TemplateView):
+    """A duty target's quarterly milestones (cumulative % of the term total per quarter): pro rata
+    by default, edited per target by HR or the commission; rounded as the policy says."""
+
+    template_name = "assessments/milestones.html"
+    resource = "duty_target"
+    action = "change"
+    nav_active = "assessment"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.permitted(request.user):
+            self.target = get_object_or_404(
+                visible_duty_targets(request.user).select_related("appointment__staff", "appointment__policy"),
+                pk=kwargs["pk"],
+            )
+            appointment = self.target.appointment
+            self.quarters = rules.term_quarters(appointment.start, appointment.end)
+            self.rounding = milestone_rounding(appointment.policy)
+        return super().dispatch(request, *args, **kwargs)
+
+    def _rows(self, shares) -> list[dict]:
+        appointment = self.target.appointment
+        amounts = rules.quarterly_milestones(self.target.target_total, self.quarters, shares or None, self.rounding)
+        rows = []
+        for quarter in range(1, self.quarters + 1):
+            end = appointment.start + relativedelta(months=3 * quarter) - dt.timedelta(days=1)
+            if shares and quarter < self.quarters:
+                percent = Decimal(str(shares[min(quarter, len(shares)) - 1])) * 100
+            else:
+                percent = Decimal(100 * quarter) / self.quarters
+            rows.append(
+                {"quarter": quarter, "end": min(end, appointment.end), "percent": percent, "due": amounts[quarter - 1]}
+            )
+        return rows
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        shares = self.target.milestones or []
+        rows = self._rows(shares)
+        posted = kwargs.get("posted") or {}
+        for row in rows[:-1]:
+            row["name"] = f"share-{row['quarter']}"
+            row["value"] = posted.get(
+                row["name"], _decimal_text(row["percent"].quantize(Decimal("0.01"))) if shares else ""
+            )
+        context.update(
+            target=self.target,
+            staff=self.target.appointment.staff,
+            appointment=self.target.appointment,
+            rows=rows,
+            pro_rata=not shares,
+            rounding_label=ROUNDING_LABELS.get(self.rounding, self.rounding),
+            errors=kwargs.get("errors") or [],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs) -> HttpResponse:
+        texts = [(request.POST.get(f"share-{q}") or "").strip() for q in range(1, self.quarters)]
+        shares: list[str] = []
+        error = ""
+        if request.POST.get("action") != "reset" and any(texts):
+            if not all(texts):
+                error = "请填写每个季度的累计比例，或全部留空按聘期平均分配。"
+            else:
+                for quarter, text in enumerate(texts, start=1):
+                    try:
+                        percent = Decimal(text.rstrip("%"))
+                        if not percent.is_finite() or not 0 <= percent <= 100:
+                            raise ValueError
+                    except (InvalidOperation, ValueError):
+                        error = f"第{quarter}季度的累计比例应为0到100之间的数字。"
+                        break
+                    shares.append(f"{(percent / 100).quantize(Decimal('0.0001')).normalize():f}")
+        if not error:
+            try:
+                set_duty_target_milestones(target=self.target, milestones=shares, actor=request.user)
+            except ApplicationError as failure:
+                error = failure.message
+        if error:
+            context = self.get_context_data(posted=request.POST, errors=[error])
+            return self.render_to_response(context, status=400)
+        messages.success(request, f"已保存{self.target.appointment.staff.name}“{self.target.name}”的季度节点。")
+        return redirect(reverse("assessments:milestones", args=[self.target.pk]))
+
+
+ROUNDING_LABELS = {"floor": "不足一项的部分向下取整", "ceil": "不足一项的部分向上取整", "nearest": "四舍五入"}
+
+
 # --- The staff page's section ---------------------------------------------------------------------
 
 
@@ -400,5 +492,6 @@ def assessment_section(request, staff: Staff) -> StaffSection | None:
             "progress": progress,
             "chart": chart,
             "today": today,
+            "can_edit_milestones": can_change(user, "duty_target"),
         },
     )

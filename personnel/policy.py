@@ -61,6 +61,7 @@ POLICY_FIELDS: dict[str, PolicyField] = {
         _f("target_level2_surgeries_per_month", "每月二级手术（外科）", "int", "必尽任务"),
         _f("target_grassroots_trainings_per_year", "每年基层培训", "int", "必尽任务"),
         _f("target_dispute_reduction", "纠纷下降", "decimal", "必尽任务"),
+        _f("milestone_rounding", "季度节点取整（floor=向下/ceil=向上/nearest=四舍五入）", "text", "必尽任务"),
         # Seed 001: county hire, township use (县聘乡用)
         _f("secondment_service_years", "新入职执业医师下沉服务年限", "int", "县聘乡用"),
         _f("secondment_within_years", "入职后须完成下沉的年限", "int", "县聘乡用"),

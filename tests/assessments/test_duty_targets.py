@@ -147,3 +147,65 @@ def test_the_command_loads_templates_and_instantiates(world, policy, capsys):
     DutyTargetTemplate.objects.all().delete()
     call_command("load_duty_targets", "--instantiate")
     assert DutyTargetTemplate.objects.filter(policy=policy).count() == 26
+
+
+def _projects_due(world, associate, on: dt.date) -> Decimal:
+    hr = world.users[Role.HOSPITAL_HR]
+    return {p.target.code: p for p in target_progress(hr, associate.staff, on=on)}["research_projects"].milestone
+
+
+def test_a_one_per_term_target_is_not_due_after_the_first_quarter_under_the_seed_policy(world, associate, policy):
+    assert policy.data["milestone_rounding"] == "floor"  # fixtures/policies.json, 策勒县
+    assert _projects_due(world, associate, dt.date(2026, 3, 31)) == 0
+    assert _projects_due(world, associate, dt.date(2027, 9, 30)) == 0
+    assert _projects_due(world, associate, dt.date(2027, 12, 31)) == 1
+
+
+def test_the_rounding_is_read_from_the_appointments_policy(world, associate, policy):
+    policy.data = {**policy.data, "milestone_rounding": "ceil"}
+    policy.save()
+    assert _projects_due(world, associate, dt.date(2026, 3, 31)) == 1
+    policy.data = {**policy.data, "milestone_rounding": "nearest"}
+    policy.save()
+    assert _projects_due(world, associate, dt.date(2026, 12, 31)) == 1  # 0.5 after Q4
+    assert _projects_due(world, associate, dt.date(2026, 9, 30)) == 0
+
+
+def test_hr_edits_a_targets_shares_on_its_page_and_the_head_may_not(world, associate, client):
+    target = DutyTarget.objects.get(appointment=associate, code="difficult_cases")  # 20
+    url = reverse("assessments:milestones", args=[target.pk])
+    client.force_login(world.users[Role.DEPARTMENT_HEAD])
+    assert client.get(url).status_code == 403
+    client.force_login(world.users[Role.HOSPITAL_HR])
+    page = client.get(url).content.decode()
+    assert "第8季度" in page and "向下取整" in page
+    shares = {f"share-{q}": v for q, v in enumerate(["0", "10", "20", "40", "50", "60", "80"], start=1)}
+    assert client.post(url, {**shares, "action": "save"}).status_code == 302
+    target.refresh_from_db()
+    assert target.milestones == ["0", "0.1", "0.2", "0.4", "0.5", "0.6", "0.8"]
+    assert target.history.count() == 2  # created, then edited
+    on = dt.date(2026, 6, 30)
+    by_code = {p.target.code: p for p in target_progress(world.users[Role.HOSPITAL_HR], associate.staff, on=on)}
+    assert by_code["difficult_cases"].milestone == 2  # 10% of 20 after Q2
+    # Falling shares and half-filled forms are refused in Chinese, nothing written.
+    falling = {**shares, "share-3": "5"}
+    response = client.post(url, {**falling, "action": "save"})
+    assert response.status_code == 400 and "逐季不减" in response.content.decode()
+    response = client.post(url, {"share-1": "10", "action": "save"})
+    assert response.status_code == 400 and "全部留空" in response.content.decode()
+    response = client.post(url, {**shares, "share-2": "120", "action": "save"})
+    assert response.status_code == 400 and "0到100" in response.content.decode()
+    target.refresh_from_db()
+    assert target.milestones[2] == "0.2"
+    assert client.post(url, {"action": "reset"}).status_code == 302
+    target.refresh_from_db()
+    assert target.milestones == []
+
+
+def test_another_institutions_target_page_is_a_404(world, associate, client):
+    target = DutyTarget.objects.get(appointment=associate, code="difficult_cases")
+    from tests.factories import UserFactory
+
+    other_hr = UserFactory(username="hr2", role=Role.HOSPITAL_HR, institution=world.other_hospital)
+    client.force_login(other_hr)
+    assert client.get(reverse("assessments:milestones", args=[target.pk])).status_code == 404

@@ -110,16 +110,56 @@ def test_a_two_year_term_has_eight_quarters():
     assert rules.term_quarters(*TERM) == 8
 
 
-def test_pro_rata_milestones_round_up_and_end_at_the_target():
-    assert rules.quarterly_milestones(Decimal(8), 8) == [Decimal(n) for n in range(1, 9)]
-    # 20 difficult cases over 8 quarters: 2.5 due after Q1 means 3.
-    assert rules.quarterly_milestones(Decimal(20), 8)[:2] == [Decimal(3), Decimal(5)]
-    assert rules.quarterly_milestones(Decimal(20), 8)[-1] == Decimal(20)
+def test_pro_rata_milestones_rounded_up_end_at_the_target():
+    assert rules.quarterly_milestones(Decimal(8), 8, rounding="ceil") == [Decimal(n) for n in range(1, 9)]
+    # 20 difficult cases over 8 quarters: 2.5 due after Q1 means 3 when rounding up.
+    assert rules.quarterly_milestones(Decimal(20), 8, rounding="ceil")[:2] == [Decimal(3), Decimal(5)]
+    assert rules.quarterly_milestones(Decimal(20), 8, rounding="ceil")[-1] == Decimal(20)
+
+
+def _ints(values) -> list[int]:
+    return [int(v) for v in values]
+
+
+@pytest.mark.parametrize(
+    ("total", "rounding", "expected"),
+    [
+        # One per term: rounding up would make it fully due after the first quarter.
+        (1, "floor", [0, 0, 0, 0, 0, 0, 0, 1]),
+        (1, "ceil", [1, 1, 1, 1, 1, 1, 1, 1]),
+        (1, "nearest", [0, 0, 0, 1, 1, 1, 1, 1]),  # 0.5 after Q4 rounds half up
+        # 8 over 8 quarters: whole numbers every quarter, whatever the rounding.
+        (8, "floor", [1, 2, 3, 4, 5, 6, 7, 8]),
+        (8, "ceil", [1, 2, 3, 4, 5, 6, 7, 8]),
+        (8, "nearest", [1, 2, 3, 4, 5, 6, 7, 8]),
+        # 12: 1.5, 3, 4.5, 6, 7.5, 9, 10.5, 12.
+        (12, "floor", [1, 3, 4, 6, 7, 9, 10, 12]),
+        (12, "ceil", [2, 3, 5, 6, 8, 9, 11, 12]),
+        (12, "nearest", [2, 3, 5, 6, 8, 9, 11, 12]),
+        # 20: 2.5, 5, 7.5, 10, 12.5, 15, 17.5, 20.
+        (20, "floor", [2, 5, 7, 10, 12, 15, 17, 20]),
+        (20, "ceil", [3, 5, 8, 10, 13, 15, 18, 20]),
+        (20, "nearest", [3, 5, 8, 10, 13, 15, 18, 20]),
+    ],
+)
+def test_quarterly_milestones_follow_the_policys_rounding(total, rounding, expected):
+    assert _ints(rules.quarterly_milestones(Decimal(total), 8, rounding=rounding)) == expected
+
+
+def test_a_third_is_not_rounded_down_below_a_whole_unit():
+    # 12 over 3 quarters is 4, 8, 12 — never 3.999… rounded down to 3.
+    assert _ints(rules.quarterly_milestones(Decimal(12), 3, rounding="floor")) == [4, 8, 12]
+    assert _ints(rules.quarterly_milestones(Decimal(12), 8, ["0.3333333333", "0.5"], rounding="floor"))[:2] == [4, 6]
+
+
+def test_an_unknown_rounding_is_refused_in_chinese():
+    with pytest.raises(ValueError, match="取整方式"):
+        rules.quarterly_milestones(Decimal(8), 8, rounding="up")
 
 
 def test_edited_milestone_shares_override_pro_rata_and_the_last_quarter_is_the_whole_target():
     shares = [0, 0.1, 0.2, 0.4, 0.5]
-    milestones = rules.quarterly_milestones(Decimal(12), 8, shares)
+    milestones = rules.quarterly_milestones(Decimal(12), 8, shares, rounding="ceil")
     assert milestones[:5] == [Decimal(0), Decimal(2), Decimal(3), Decimal(5), Decimal(6)]
     assert milestones[6] == Decimal(6)  # padded with the last share
     assert milestones[7] == Decimal(12)
