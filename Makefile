@@ -23,6 +23,8 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_duty_targets --instantiate
+	$(BIN)/python manage.py load_assessment_demo
 
 ## Start the site on the embedded default (SQLite, Celery eager) with the demo data.
 run: demo
