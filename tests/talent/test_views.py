@@ -294,3 +294,23 @@ def test_home_counts_open_and_overdue_termination_items(client, talent_world):
     client.force_login(talent_world.users[STAFF])
     assert "柔性引才待终止事项" not in client.get(reverse("home")).content.decode()
     assert contract.termination_items.get().overdue
+
+
+def test_the_contract_list_and_budget_page_do_not_query_per_row(client, talent_world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(talent_world.users[ADMIN])
+
+    def count(url) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    make_contract(talent_world.hospital, funding="1000")
+    services.ensure_budget(institution=talent_world.other_hospital, year=2026)
+    few = count(reverse("talent:contracts")), count(reverse("talent:budget") + "?year=2026")
+    for _ in range(5):
+        make_contract(talent_world.hospital, funding="1000")
+        make_contract(talent_world.other_hospital, funding="1000")
+    assert (count(reverse("talent:contracts")), count(reverse("talent:budget") + "?year=2026")) == few
