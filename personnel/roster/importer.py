@@ -102,22 +102,24 @@ _date = lru_cache(maxsize=65536, typed=True)(parse_date)
 _SPECS: dict = {}
 
 
-def _spec(model) -> tuple:
+def _spec(model) -> tuple[dict, dict]:
+    """(every concrete attname → its default, in field order; relation name → attname)."""
     spec = _SPECS.get(model)
     if spec is None:
-        spec = _SPECS[model] = tuple(
-            (f.name, f.attname, None if f.primary_key else f.get_default(), f.is_relation)
-            for f in model._meta.concrete_fields
+        fields = model._meta.concrete_fields
+        spec = _SPECS[model] = (
+            {f.attname: None if f.primary_key else f.get_default() for f in fields},
+            {f.name: f.attname for f in fields if f.is_relation},
         )
     return spec
 
 
-def _checked_model(model):
+def _check_init_signals(*models) -> None:
     """The instances below are built without `Model.__init__`: that is only equivalent while no
-    pre_init/post_init receiver listens to the model."""
-    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
-        raise RuntimeError(f"{model.__name__} 有 pre_init/post_init 信号接收者，不能绕过 __init__ 构建实例。")
-    return model
+    pre_init/post_init receiver listens to the model (checked once per plan)."""
+    for model in models:
+        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+            raise RuntimeError(f"{model.__name__} 有 pre_init/post_init 信号接收者，不能绕过 __init__ 构建实例。")
 
 
 def _new(model, values: dict):
@@ -125,15 +127,19 @@ def _new(model, values: dict):
     `Model.__init__` leaves — a fresh `ModelState`, every concrete attname set — but without its
     per-field descriptor work, which dominates when 150,000 instances are built.  Related
     objects are kept in the instance's cache, so reading them back queries nothing."""
-    attrs = {}
+    defaults, relations = _spec(model)
+    attrs = defaults.copy()
     cache = {}
-    for name, attname, default, relation in _spec(model):
-        value = values.get(name, default)
-        if relation and value is not None and value is not default:
-            cache[name] = value
-            value = value.pk
-        attrs[attname] = value
-    obj = _checked_model(model).__new__(model)
+    for name, value in values.items():
+        attname = relations.get(name)
+        if attname is None:
+            attrs[name] = value
+        else:
+            if value is not None:
+                cache[name] = value
+                value = value.pk
+            attrs[attname] = value
+    obj = model.__new__(model)
     state = ModelState()
     state.fields_cache = cache
     obj._state = state
@@ -144,7 +150,7 @@ def _new(model, values: dict):
 def _from_db(model, attnames: tuple, values: tuple):
     """What `Model.from_db` returns for a full row (attnames = every concrete attname), built as
     `_new` builds one."""
-    obj = _checked_model(model).__new__(model)
+    obj = model.__new__(model)
     state = ModelState()
     state.adding = False
     state.db = "default"
@@ -196,6 +202,11 @@ class RosterImporter:
         records = [record for _, record in sheet.rows]
         self.row_errors: dict[int, dict[str, list[str]]] = {}
         self._id_facts: dict[str, IdentityFacts | ValidationError] = {}
+        self._grades: dict[str, object] = {}
+        self._policies: dict[tuple, object] = {}
+        self._term_ends: dict[tuple, dt.date] = {}
+        self._title_levels: dict[str, object] = {}
+        _check_init_signals(Staff, Title, self.Appointment)
         n = len(records)
 
         names = [name for name in STAFF_FIELDS if resource.fields[name].column_name in self.present]
@@ -315,24 +326,24 @@ class RosterImporter:
             resource_field.widget, DepartmentWidget
         )  # a department is looked up in its row's institution
         institution_header = _col("institution")
+        if by_row:
+            keys = [(record.get(institution_header), record.get(header)) for record in records]
+        else:
+            keys = [record.get(header) for record in records]
         cache: dict = {}
-        out = []
-        for i, record in enumerate(records):
-            raw = record.get(header)
-            key = (record.get(institution_header), raw) if by_row else raw
-            hit = cache.get(key, _MISSING)
-            if hit is _MISSING:
-                row = {header: raw, institution_header: key[0]} if by_row else {header: raw}
-                try:
-                    hit = (resource_field.clean(row), None)
-                except ValueError as error:
-                    hit = (_ERROR, str(error))
-                cache[key] = hit
-            value, message = hit
-            if message is not None:
-                self._error(i, name, message)
-            out.append(value)
-        return out
+        refused: dict = {}
+        for key in dict.fromkeys(keys):
+            row = {header: key[1], institution_header: key[0]} if by_row else {header: key}
+            try:
+                cache[key] = resource_field.clean(row)
+            except ValueError as error:
+                cache[key] = _ERROR
+                refused[key] = str(error)
+        if refused:
+            for i, key in enumerate(keys):
+                if key in refused:
+                    self._error(i, name, refused[key])
+        return [cache[key] for key in keys]
 
     def _load_existing(self, numbers: list[str]):
         """Stored staff (as value tuples), their titles and active appointments, chunk by chunk."""
@@ -515,10 +526,15 @@ class RosterImporter:
             if _text(start_raw) or _text(end_raw):
                 self._error(i, "post_grade", "填写了聘任时间，但没有填写聘任岗位等级。")
             return
-        try:
-            grade = self.resource.post_grades[parse_post_grade(grade_text)]
-        except ValueError as error:
-            self._error(i, "post_grade", str(error))
+        grade = self._grades.get(grade_text)
+        if grade is None:
+            try:
+                grade = self.resource.post_grades[parse_post_grade(grade_text)]
+            except ValueError as error:
+                grade = error
+            self._grades[grade_text] = grade
+        if isinstance(grade, ValueError):
+            self._error(i, "post_grade", str(grade))
             return
         try:
             start = _date(start_raw)
@@ -534,12 +550,22 @@ class RosterImporter:
             self._error(i, "appointment_start", "填写了聘任岗位等级，须同时填写聘任开始时间。")
             return
         institution = person.institution if person.institution_id else None
-        policy = self.resource.policy_for(institution.region_id, start) if institution else None
+        policy = None
+        if institution is not None:
+            key = (institution.region_id, start)
+            policy = self._policies.get(key, _MISSING)
+            if policy is _MISSING:
+                policy = self._policies[key] = self.resource.policy_for(institution.region_id, start)
         if end is None and institution is not None:
             if policy is None:
                 self._error(i, "appointment_end", "未填写聘任结束时间，且没有可用的聘期政策，请填写。")
                 return
-            end = start + relativedelta(years=policy.appointment_term_years) - dt.timedelta(days=1)
+            key = (start, policy.appointment_term_years)
+            end = self._term_ends.get(key)
+            if end is None:
+                end = self._term_ends[key] = (
+                    start + relativedelta(years=policy.appointment_term_years) - dt.timedelta(days=1)
+                )
         if end is not None and end <= start:
             self._error(i, "appointment_end", "聘任结束时间须晚于聘任开始时间。")
             return

@@ -14,6 +14,7 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from django.conf import settings
 
@@ -149,11 +150,18 @@ def read_roster(data: bytes) -> RosterSheet:
         raise RosterFileError("文件中没有任何内容，请填写花名册后再上传。", "empty")
     header_index, mapping, extras = find_header_row(values)
     rows: list[tuple[int, dict]] = []
+    cols = list(mapping)  # at least three (find_header_row), so itemgetter returns a tuple
+    names = [mapping[col] for col in cols]
+    cells_of = itemgetter(*cols)
+    width = max(cols) + 1
     for offset, row in enumerate(values[header_index + 1 :], start=header_index + 2):
-        record = {header: row[col] if col < len(row) else None for col, header in mapping.items()}
-        if all(_is_blank(v) for v in record.values()):
+        cells = cells_of(row) if len(row) >= width else tuple(row[c] if c < len(row) else None for c in cols)
+        for value in cells:
+            if not _is_blank(value):
+                break
+        else:
             continue  # blank rows, trailing or between blocks
-        rows.append((offset, record))
+        rows.append((offset, dict(zip(names, cells, strict=True))))
     if not rows:
         raise RosterFileError("表头行下面没有人员数据，请填写后再上传。", "empty")
     if len(rows) > max_rows():
