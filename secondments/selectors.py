@@ -216,9 +216,10 @@ def ledger_stints(qs: QuerySet[Secondment]) -> list[rules.LedgerStint]:
     ]
 
 
-def party_of(user, secondment: Secondment) -> str | None:
-    """Which of the three scoring parties the user speaks for on this stint (60:30:10), if any."""
-    if not can_change(user, "secondment_assessment"):
+def party_of(user, secondment: Secondment, resource: str = "secondment_assessment") -> str | None:
+    """Which of the three parties (receiving unit, commission, dispatching unit) the user speaks
+    for on this stint, if any: scoring (60:30:10) and the evaluation form's parts."""
+    if not can_change(user, resource):
         return None
     if role_of(user) == Role.COMMISSION_ADMIN or getattr(user, "is_superuser", False):
         return AssessmentParty.COMMISSION

@@ -496,15 +496,47 @@ EVALUATION_FIELDS = (
 )
 
 
+# Who writes which part of the form (seed 001 §四(三)2): the person's workload and summary and the
+# receiving unit's opinion are the receiving unit's; the dispatching unit gives its opinion; the
+# commission (接收单位主管部门) gives its opinion and the result (由区卫生健康委出具评价结果).
+EVALUATION_PARTS: dict[str, frozenset[str]] = {
+    AssessmentParty.RECEIVING: frozenset(
+        {
+            "patients_seen",
+            "surgeries",
+            "case_discussions",
+            "juniors_mentored",
+            "lectures",
+            "new_techniques",
+            "other_workload",
+            "summary",
+            "receiving_opinion",
+        }
+    ),
+    AssessmentParty.DISPATCHING: frozenset({"dispatching_opinion"}),
+    AssessmentParty.COMMISSION: frozenset({"commission_opinion", "result"}),
+}
+
+
 @transaction.atomic
-def save_evaluation(*, secondment: Secondment, data: dict, actor=None) -> Evaluation:
-    """服务期满评价表: workload, self-summary, the three units' opinions and the result 合格/不合格.
-    The result can be given only once the stint has ended (服务期满后) and still counts."""
+def save_evaluation(*, secondment: Secondment, data: dict, party: str, actor=None) -> Evaluation:
+    """服务期满评价表 (seed 001 §四(三)2): each party writes its own part (EVALUATION_PARTS); a
+    change to another party's part is refused.  The result 合格/不合格 is the commission's and can
+    be given only once the stint has ended (服务期满后)."""
     evaluation = Evaluation.objects.select_for_update().filter(secondment=secondment).first() or Evaluation(
         secondment=secondment
     )
+    allowed = EVALUATION_PARTS.get(party, frozenset())
+    foreign = [
+        name
+        for name in EVALUATION_FIELDS
+        if name in data and name not in allowed and data[name] != getattr(evaluation, name)
+    ]
+    if foreign:
+        labels = "、".join(str(Evaluation._meta.get_field(n).verbose_name) for n in foreign)
+        raise ApplicationError(f"您不能填写：{labels}。", {n: ["不是您填写的部分。"] for n in foreign})
     for name in EVALUATION_FIELDS:
-        if name in data:
+        if name in data and name in allowed:
             setattr(evaluation, name, data[name])
     if evaluation.result and secondment.status not in (SecondmentStatus.COMPLETED, SecondmentStatus.VOIDED):
         raise ApplicationError("服务期满后方可出具评价结果。", {"result": ["服务期尚未结束。"]})

@@ -255,8 +255,9 @@ class PlanningView(ScopedMixin, TemplateView):
 
 
 class EvaluationView(ScopedMixin, DetailView):
-    """服务期满评价表: everyone who sees the stint reads and downloads it; the receiving unit and
-    the commission fill it in."""
+    """服务期满评价表: everyone who sees the stint reads and downloads it; each of the three units
+    fills in its own part (the receiving unit the workload, summary and its opinion; the
+    dispatching unit its opinion; the commission its opinion and the result)."""
 
     template_name = "secondments/evaluation.html"
     resource = "secondment"
@@ -264,8 +265,17 @@ class EvaluationView(ScopedMixin, DetailView):
     nav_active = "secondment"
     context_object_name = "secondment"
 
-    def can_edit(self) -> bool:
-        return receivable_secondments(self.request.user).filter(pk=self.object.pk).exists()
+    def party(self) -> str | None:
+        return party_of(self.request.user, self.object, resource="secondment_assessment")
+
+    def form_for(self, evaluation, data=None) -> EvaluationForm:
+        form = EvaluationForm(data, instance=evaluation)
+        allowed = services.EVALUATION_PARTS.get(self.party(), frozenset())
+        for name, field in form.fields.items():
+            if name not in allowed:
+                field.disabled = True
+                field.required = False
+        return form
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -275,19 +285,25 @@ class EvaluationView(ScopedMixin, DetailView):
             # A new form starts from the HIS workload of the stint, where there is some.
             prefilled = workload_for(self.object)
             evaluation = Evaluation(secondment=self.object, **prefilled)
-        context.setdefault("form", EvaluationForm(instance=evaluation))
+        party = self.party()
+        context.setdefault("form", self.form_for(evaluation))
         context["prefilled"] = [EvaluationForm.base_fields[name].label for name in prefilled]
-        context["can_edit"] = self.can_edit()
+        context["can_edit"] = party is not None
+        context["party_label"] = AssessmentParty(party).label if party else ""
         return context
 
     def post(self, request, *args, **kwargs):
         self.object = self.get_object()
-        if not self.can_edit():
-            raise PermissionDenied("只有接收单位或卫健委可以填写评价表。")
-        form = EvaluationForm(request.POST)
+        party = self.party()
+        if party is None:
+            raise PermissionDenied("只有派出单位、接收单位和卫健委可以填写评价表。")
+        evaluation = getattr(self.object, "evaluation", None) or Evaluation(secondment=self.object)
+        form = self.form_for(evaluation, request.POST)
         if form.is_valid():
+            allowed = services.EVALUATION_PARTS[party]
+            data = {k: v for k, v in form.cleaned_data.items() if k in allowed}
             try:
-                services.save_evaluation(secondment=self.object, data=form.cleaned_data, actor=request.user)
+                services.save_evaluation(secondment=self.object, data=data, party=party, actor=request.user)
                 messages.success(request, "评价表已保存。")
                 return redirect("secondments:evaluation", pk=self.object.pk)
             except ApplicationError as error:

@@ -1,6 +1,7 @@
 """县聘乡用 in the browser: the commission matches the year's demand to the dispatch lists, edits a
-suggestion, confirms, and the secondment appears at both units; the receiving unit fills the
-end-of-service evaluation form and downloads it, and the PDF renders (checked as an image).
+suggestion, confirms, and the secondment appears at both units; the receiving unit fills its part
+of the end-of-service evaluation form, the commission gives the result, the form downloads and
+the PDF renders (checked as an image).
 Screenshots and the rendered form go to artifacts/screenshots/."""
 
 from __future__ import annotations
@@ -112,7 +113,9 @@ def test_commission_matches_confirms_and_both_units_see_the_stint(world, plan, b
     expect(table).to_contain_text("钱医生")
 
 
-def test_township_fills_the_evaluation_and_the_pdf_renders(world, plan, browser_page, screenshot, tmp_path):
+def test_township_and_commission_fill_the_evaluation_and_the_pdf_renders(
+    world, plan, browser_page, screenshot, tmp_path
+):
     page = browser_page
     _login(page, "township")
     page.goto(f"/secondments/{plan['ended'].pk}/")
@@ -121,6 +124,15 @@ def test_township_fills_the_evaluation_and_the_pdf_renders(world, plan, browser_
     page.get_by_label("开展手术（台次）").fill("12")
     page.get_by_label("工作小结").fill("完成全年门诊和带教任务。")
     page.get_by_label("接收单位意见（德能勤绩廉）").fill("德能勤绩廉表现良好。")
+    expect(page.get_by_label("评价结果")).to_be_disabled()  # the commission's to give
+    page.get_by_role("button", name="保存评价表").click()
+    expect(page.locator(".messages")).to_contain_text("评价表已保存")
+
+    # The commission (接收单位主管部门) gives its opinion and the result.
+    _login(page, "admin")
+    page.goto(f"/secondments/{plan['ended'].pk}/evaluation/")
+    expect(page.get_by_label("诊疗病人（人次）")).to_have_value("1532")
+    page.get_by_label("接收单位主管部门意见").fill("同意接收单位意见。")
     page.get_by_label("评价结果").select_option(label="合格")
     page.get_by_role("button", name="保存评价表").click()
     expect(page.locator(".messages")).to_contain_text("评价表已保存")

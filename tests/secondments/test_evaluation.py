@@ -26,11 +26,22 @@ def ended(stint):
 
 def test_result_only_after_the_stint(stint):
     with pytest.raises(ApplicationError, match="期满"):
-        services.save_evaluation(secondment=stint, data={"result": "pass"})
-    assert services.save_evaluation(secondment=stint, data={"patients_seen": 1200}).patients_seen == 1200
+        services.save_evaluation(secondment=stint, data={"result": "pass"}, party="commission")
+    saved = services.save_evaluation(secondment=stint, data={"patients_seen": 1200}, party="receiving")
+    assert saved.patients_seen == 1200
 
 
-def test_receiving_unit_fills_the_form_and_both_files_download(ended, sworld):
+def test_each_party_writes_only_its_own_part(ended):
+    with pytest.raises(ApplicationError, match="评价结果"):
+        services.save_evaluation(secondment=ended, data={"result": "pass"}, party="receiving")
+    with pytest.raises(ApplicationError, match="诊疗病人"):
+        services.save_evaluation(secondment=ended, data={"patients_seen": 5}, party="dispatching")
+    services.save_evaluation(secondment=ended, data={"dispatching_opinion": "同意。"}, party="dispatching")
+    evaluation = services.save_evaluation(secondment=ended, data={"result": "pass"}, party="commission")
+    assert (evaluation.dispatching_opinion, evaluation.result) == ("同意。", "pass")
+
+
+def test_the_units_fill_their_parts_and_both_files_download(ended, sworld):
     township_hr = UserFactory(username="township", role=Role.HOSPITAL_HR, institution=sworld.township)
     c = Client()
     c.force_login(township_hr)
@@ -43,9 +54,22 @@ def test_receiving_unit_fills_the_form_and_both_files_download(ended, sworld):
         "new_techniques": 2,
         "summary": "完成全年门诊和带教任务。",
         "receiving_opinion": "德能勤绩廉表现良好。",
-        "result": "pass",
+        "result": "pass",  # not the township's to give: ignored
     }
-    assert c.post(reverse("secondments:evaluation", args=[ended.pk]), body).status_code == 302
+    url = reverse("secondments:evaluation", args=[ended.pk])
+    assert c.post(url, body).status_code == 302
+    ended.evaluation.refresh_from_db()
+    assert (ended.evaluation.patients_seen, ended.evaluation.result) == (1532, "")
+    hr = Client()
+    hr.force_login(sworld.users["hospital_hr"])
+    assert hr.post(url, {"dispatching_opinion": "同意。", "patients_seen": 1}).status_code == 302
+    admin = Client()
+    admin.force_login(sworld.users["commission_admin"])
+    assert admin.post(url, {"commission_opinion": "同意接收单位意见。", "result": "pass"}).status_code == 302
+    ended.evaluation.refresh_from_db()
+    assert (ended.evaluation.patients_seen, ended.evaluation.result) == (1532, "pass")
+    assert ended.evaluation.dispatching_opinion == "同意。"
+
     xlsx = c.get(reverse("secondments:evaluation_xlsx", args=[ended.pk]))
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
@@ -58,11 +82,12 @@ def test_receiving_unit_fills_the_form_and_both_files_download(ended, sworld):
     assert pdf.content.startswith(b"%PDF")
 
 
-def test_the_dispatching_unit_reads_but_does_not_fill(ended, sworld):
-    c = Client()
-    c.force_login(sworld.users["hospital_hr"])
-    assert c.get(reverse("secondments:evaluation", args=[ended.pk])).status_code == 200
-    assert c.post(reverse("secondments:evaluation", args=[ended.pk]), {"result": "pass"}).status_code == 403
+def test_staff_read_the_form_but_cannot_fill(ended, sworld):
+    staff = Client()
+    staff.force_login(sworld.users["staff"])
+    url = reverse("secondments:evaluation", args=[ended.pk])
+    assert staff.get(url).status_code == 200
+    assert staff.post(url, {"summary": "x"}).status_code == 403
 
 
 def test_a_foreign_user_cannot_download(ended, sworld):
