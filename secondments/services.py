@@ -98,6 +98,7 @@ def create_secondment(
     full_time: bool = True,
     practice_registration_no: str = "",
     tasks: str = "",
+    today: dt.date | None = None,
     actor=None,
 ) -> Secondment:
     """Second a person to a grassroots facility for the policy's service years (seed 001
@@ -139,7 +140,7 @@ def create_secondment(
     _full_clean(secondment, exclude=["policy"])
     _history_actor(secondment, actor)
     secondment.save()
-    return recompute_secondment(secondment=secondment, today=start)
+    return recompute_secondment(secondment=secondment, today=today or timezone.localdate())
 
 
 @transaction.atomic
@@ -180,6 +181,8 @@ def recompute_secondment(*, secondment: Secondment, today: dt.date, actor=None) 
             secondment.status = SecondmentStatus.COMPLETED
         elif today >= secondment.start:
             secondment.status = SecondmentStatus.ACTIVE
+        else:
+            secondment.status = SecondmentStatus.PLANNED
     secondment.recomputed_on = today
     _history_actor(secondment, actor)
     secondment.save()

@@ -39,6 +39,12 @@ def seed_001_policy(region, **overrides) -> PolicyVersion:
     )
 
 
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    """These tests read “today” (a stint's status as it is created): it is 2026-11-25 for all of them."""
+    time_machine.move_to(dt.datetime(2026, 11, 25, 10, tzinfo=dt.UTC), tick=False)
+
+
 @pytest.fixture
 def sworld(world):
     """`world` whose region (and the foreign one) run seed 001 since 2015."""

@@ -257,3 +257,14 @@ def test_an_unknown_grade_is_refused(stint):
     assessment = _score_all(stint)
     with pytest.raises(ApplicationError, match="等次无效"):
         services.grade_assessment(assessment=assessment, grade="stellar")
+
+
+def test_a_stint_that_has_not_started_is_planned_until_its_first_day(sworld):
+    stint = services.create_secondment(
+        staff=sworld.staff_branch, receiving_unit=sworld.township, start=D(2027, 1, 1), reason="voluntary"
+    )
+    assert stint.status == SecondmentStatus.PLANNED
+    services.recompute_secondment(secondment=stint, today=D(2026, 12, 31))
+    assert stint.status == SecondmentStatus.PLANNED
+    services.recompute_secondment(secondment=stint, today=D(2027, 1, 1))
+    assert stint.status == SecondmentStatus.ACTIVE
