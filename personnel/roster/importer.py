@@ -56,6 +56,11 @@ _MISSING = object()
 _UNCHECKED = {"id", "institution", "department", "created_at", "updated_at"}
 _COMPARED = tuple(Staff._meta.get_field(f).attname for f in STAFF_FIELDS)
 _ATTNAMES = tuple(f.attname for f in Staff._meta.concrete_fields)
+# Stored rows are read without their timestamps: parsing 100,000 timestamptz values costs more
+# than the rest of the re-import's reading.  They stay deferred (Django loads a deferred field on
+# access); the writes below set `updated_at` and fetch an appointment's `created_at` per batch.
+_TIMESTAMPS = ("created_at", "updated_at")
+_STAFF_LOADED = tuple(a for a in _ATTNAMES if a not in _TIMESTAMPS)
 _TITLE_ATTNAMES = tuple(f.attname for f in Title._meta.concrete_fields)
 _TITLE_STAFF, _TITLE_NAME, _TITLE_LEVEL, _TITLE_OBTAINED = (
     _TITLE_ATTNAMES.index(a) for a in ("staff_id", "name", "level", "obtained_on")
@@ -173,7 +178,9 @@ class RosterImporter:
         self.progress = progress
         self.batch_size = StaffResource._meta.batch_size or CHUNK
         self.Appointment = apps.get_model("appointments", "Appointment")
-        self.appointment_attnames = tuple(f.attname for f in self.Appointment._meta.concrete_fields)
+        self.appointment_attnames = tuple(
+            f.attname for f in self.Appointment._meta.concrete_fields if f.attname not in _TIMESTAMPS
+        )
         self.appointment_staff = self.appointment_attnames.index("staff_id")
 
     # ------------------------------------------------------------ errors
@@ -232,7 +239,7 @@ class RosterImporter:
                 snapshots.append(None)
                 originals.append(None)
             else:
-                person = _from_db(Staff, _ATTNAMES, stored)
+                person = _from_db(Staff, _STAFF_LOADED, stored)
                 if person.department_id:
                     person.department = self.resource.departments_by_pk[person.department_id]
                 person.institution = self.resource.institutions_by_pk[person.institution_id]
@@ -350,10 +357,10 @@ class RosterImporter:
         existing: dict[str, tuple] = {}
         titles: dict[int, dict[str, tuple]] = defaultdict(dict)
         appointments: dict[int, tuple] = {}
-        id_index = _ATTNAMES.index("id_number")
+        id_index = _STAFF_LOADED.index("id_number")
         for start in range(0, len(numbers), self.batch_size):
             chunk = numbers[start : start + self.batch_size]
-            found = list(Staff.objects.filter(id_number__in=chunk).order_by().values_list(*_ATTNAMES))
+            found = list(Staff.objects.filter(id_number__in=chunk).order_by().values_list(*_STAFF_LOADED))
             if not found:
                 continue
             existing.update({values[id_index]: values for values in found})
@@ -784,6 +791,7 @@ class RosterImporter:
                     default_user=user,
                 )
             # Ended appointments first: the one-active-appointment constraint holds at every statement.
+            self._load_deferred(self.Appointment, plan.appointments_changed)
             for start in range(0, len(plan.appointments_changed), size):
                 bulk_update_with_history(
                     stamp(plan.appointments_changed[start : start + size]),
@@ -796,6 +804,17 @@ class RosterImporter:
                 appointment.staff_id = appointment.staff.pk
             for start in range(0, len(plan.appointments_new), size):
                 create(self.Appointment, plan.appointments_new[start : start + size])
+
+    def _load_deferred(self, model, objs: list) -> None:
+        """The deferred timestamps of stored rows about to be written with their history, one
+        query per batch (not one per object, as a deferred attribute would)."""
+        names = [f.attname for f in model._meta.concrete_fields if f.attname in _TIMESTAMPS]
+        missing = [obj for obj in objs if any(name not in obj.__dict__ for name in names)]
+        for start in range(0, len(missing), self.batch_size):
+            batch = {obj.pk: obj for obj in missing[start : start + self.batch_size]}
+            for pk, *values in model.objects.filter(pk__in=batch).order_by().values_list("pk", *names):
+                for name, value in zip(names, values, strict=True):
+                    batch[pk].__dict__.setdefault(name, value)
 
     def _progress(self, done: int, total: int) -> None:
         if self.progress:
