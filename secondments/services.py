@@ -263,6 +263,9 @@ def record_leave(
     _check_within_stint(secondment, start, start)
     if secondment.leaves.filter(start__lte=end, end__gte=start).exists():
         raise ApplicationError("与已登记的请假时间重叠。", {"start": ["与已登记的请假重叠。"]})
+    if secondment.attendance.filter(status=AttendanceStatus.ABSENT, date__range=(start, end)).exists():
+        # 未履行请假手续不在岗的视为旷工: an absence is not turned into leave afterwards.
+        raise ApplicationError("请假期间已有旷工记录，不能补办请假。", {"start": ["期间已记旷工。"]})
     days = rules.leave_days(start, end)
     must_file = rules.leave_must_be_filed(
         days,

@@ -268,3 +268,9 @@ def test_a_stint_that_has_not_started_is_planned_until_its_first_day(sworld):
     assert stint.status == SecondmentStatus.PLANNED
     services.recompute_secondment(secondment=stint, today=D(2027, 1, 1))
     assert stint.status == SecondmentStatus.ACTIVE
+
+
+def test_an_absence_cannot_be_turned_into_leave_afterwards(stint):
+    _absent(stint, 2)
+    with pytest.raises(ApplicationError, match="旷工"):
+        services.record_leave(secondment=stint, start=D(2026, 2, 1), end=D(2026, 2, 3), today=D(2026, 3, 1))
