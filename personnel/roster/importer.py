@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 
 from dateutil.relativedelta import relativedelta
 from django.apps import apps
@@ -851,19 +852,21 @@ def copy_create_with_history(objs: list, model, *, user=None) -> None:
             obj._state.adding = False
             obj._state.db = connection.alias
         fields = opts.concrete_fields
+        values = itemgetter(*(f.attname for f in fields))  # a row's values as one tuple, in C
         _copy(
             cursor,
             f"COPY {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN",
-            ([obj.__dict__[f.attname] for f in fields] for obj in objs),
+            (values(obj.__dict__) for obj in objs),
         )
         tracked = [f.attname for f in history.tracked_fields]
         columns = [history._meta.get_field(a).column for a in tracked]
         columns += ["history_date", "history_change_reason", "history_type", "history_user_id"]
-        user_id = getattr(user, "pk", None)
+        tail = (now, None, "+", getattr(user, "pk", None))
+        values = itemgetter(*tracked) if len(tracked) > 1 else lambda d: (d[tracked[0]],)
         _copy(
             cursor,
             f"COPY {qn(history._meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN",
-            ([*(obj.__dict__[a] for a in tracked), now, None, "+", user_id] for obj in objs),
+            (values(obj.__dict__) + tail for obj in objs),
         )
 
 
