@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -512,6 +512,43 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+_WORKLOAD_COLUMNS = ("institution", "staff", "metric", "date", "quantity", "source_record_id")
+
+
+def _insert_workload(rows: list[tuple]) -> None:
+    """Insert a validated batch of (institution, staff, metric, date, quantity, source id) rows.
+    On PostgreSQL as one INSERT … SELECT FROM unnest(column arrays): seven parameters instead of
+    70,000 and no model instance per record — Django compiling a value per cell is most of a bare
+    bulk_create's time for 10,000 records.  Elsewhere a plain bulk_create."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        WorkloadRecord.objects.bulk_create(
+            WorkloadRecord(
+                institution_id=institution_id,
+                staff_id=staff_id,
+                metric_id=metric_id,
+                date=day,
+                quantity=quantity,
+                source_record_id=source,
+            )
+            for institution_id, staff_id, metric_id, day, quantity, source in rows
+        )
+        return
+    meta = WorkloadRecord._meta
+    fields = [meta.get_field(name) for name in _WORKLOAD_COLUMNS]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    created_at = connection.ops.quote_name(meta.get_field("created_at").column)
+    # Identifiers come from the model's own metadata (quoted); values are parameters.
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({created_at}, {columns}) "  # noqa: S608
+        f"SELECT %s, * FROM unnest({arrays})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), *(list(column) for column in zip(*rows, strict=True))])
+
+
 @transaction.atomic
 def ingest_workload(*, institution: Institution, records: Sequence[dict], actor) -> WorkloadResult:
     """Store a HIS batch (up to 10,000 records) of {id_number or employee_no, date, metric,
@@ -629,22 +666,13 @@ def ingest_workload(*, institution: Institution, records: Sequence[dict], actor)
         if source in stored:
             result.unchanged += 1
             continue
-        new.append(
-            WorkloadRecord(
-                institution=institution,
-                staff_id=staff_id,
-                metric_id=metric_id,
-                date=day,
-                quantity=quantity,
-                source_record_id=source,
-            )
-        )
+        new.append((institution.pk, staff_id, metric_id, day, quantity, source))
     if errors:
         errors.sort(key=lambda e: e["index"])
         return result
     try:
         with transaction.atomic():
-            WorkloadRecord.objects.bulk_create(new)
+            _insert_workload(new)
     except IntegrityError as error:
         raise ApplicationError("部分来源记录号已由另一请求同时写入，请重新报送本批（重复记录会被忽略）。") from error
     result.created = len(new)
