@@ -27,7 +27,7 @@ from personnel.scoping import ApiClient
 
 from . import services
 from .choices import PeriodKind, SchemeKind
-from .models import Assessment, AssessmentPeriod, Scheme, TargetProgressEntry
+from .models import Assessment, AssessmentPeriod, Scheme, TargetProgressEntry, WorkloadRecord
 from .selectors import scheme_in_force
 
 REGION_CODE = "653225"  # 策勒县, as personnel.demo builds it
@@ -201,3 +201,18 @@ def build_assessment_demo(*, seed: int = 20260101, today: dt.date | None = None)
     if rows:
         result.progress_created = services.save_target_progress(month=last_month, actor=head, rows=rows).created
     return result
+
+
+@transaction.atomic
+def reset_assessment_demo() -> None:
+    """Remove what the assessments demo wrote in the demo region (results, workload, progress,
+    periods, schemes) so that personnel's `load_demo --reset` can delete the people (results and
+    workload protect them).  Results and progress deletions are kept in their history."""
+    region = Region.objects.filter(code=REGION_CODE).first()
+    if region is None:
+        return
+    Assessment.objects.filter(period__region=region).delete()
+    WorkloadRecord.objects.filter(institution__region=region).delete()
+    TargetProgressEntry.objects.filter(target__appointment__institution__region=region).delete()
+    AssessmentPeriod.objects.filter(region=region).delete()
+    Scheme.objects.filter(region=region).delete()

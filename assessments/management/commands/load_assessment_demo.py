@@ -1,11 +1,12 @@
 """manage.py load_assessment_demo: the assessments part of the 策勒县 demo (see assessments/demo.py);
-run after load_demo.  Deterministic and idempotent: running it again adds nothing."""
+run after load_demo.  Deterministic and idempotent: running it again adds nothing.  `--reset`
+removes it (needed before `load_demo --reset`: results and workload protect the people)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.demo import build_assessment_demo
+from assessments.demo import build_assessment_demo, reset_assessment_demo
 from personnel.errors import ApplicationError
 
 
@@ -14,8 +15,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--seed", type=int, default=20260101, help="随机种子（默认20260101）")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="删除考核演示数据（成绩、工作量、进度、考核期间、方案）后退出；load_demo --reset 之前须先运行",
+        )
 
     def handle(self, *args, **options) -> None:
+        if options["reset"]:
+            reset_assessment_demo()
+            self.stdout.write("已删除考核演示数据。")
+            return
         try:
             result = build_assessment_demo(seed=options["seed"])
         except ApplicationError as error:
