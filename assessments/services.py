@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -512,6 +513,14 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _many(values: list[str]):
+    """An IN list of up to 10,000 texts: on PostgreSQL one array parameter (`IN (SELECT
+    unnest(%s))`) rather than 10,000 placeholders for Django and the driver to build and scan."""
+    if connection.vendor != "postgresql" or not values:
+        return values
+    return RawSQL("SELECT unnest(%s::text[])", (list(values),))  # noqa: S611  (a bound parameter)
+
+
 _WORKLOAD_COLUMNS = ("institution", "staff", "metric", "date", "quantity", "source_record_id")
 
 
@@ -630,7 +639,7 @@ def ingest_workload(*, institution: Institution, records: Sequence[dict], actor)
             by_id[id_number] = pk
             by_no.setdefault(employee_no, []).append(pk)
     stored = set(
-        WorkloadRecord.objects.filter(institution=institution, source_record_id__in=source_ids).values_list(
+        WorkloadRecord.objects.filter(institution=institution, source_record_id__in=_many(source_ids)).values_list(
             "source_record_id", flat=True
         )
     )
