@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from personnel.errors import ApplicationError
@@ -551,5 +553,40 @@ def watch_terminations(*, today: dt.date) -> dict[str, int]:
         if rules.reminder_due(item.deadline, today, days_before=days_before) and item.last_reminded_on != today:
             item.last_reminded_on = today
             item.save(update_fields=["last_reminded_on"])
+            notify_termination_deadline(item)
             reminded += 1
     return {"opened": opened, "reminded": reminded, "overdue": overdue}
+
+
+def termination_recipients(item: TerminationItem) -> list[str]:
+    """HR of the employing institution and the region's commission admins, who have an e-mail address."""
+    from personnel.choices import Role
+    from personnel.models import User
+
+    institution = item.contract.institution
+    users = (
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .filter(
+            Q(role=Role.HOSPITAL_HR, institution_id=institution.pk)
+            | Q(role=Role.COMMISSION_ADMIN, institution__region_id=institution.region_id)
+        )
+    )
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def notify_termination_deadline(item: TerminationItem) -> int:
+    """Seed 002: the employing unit must file the termination request within 3 months of learning
+    of the cause — remind those who must file it before the deadline passes."""
+    recipients = termination_recipients(item)
+    if not recipients:
+        return 0
+    return send_mail(
+        subject=f"【柔性引才】{item.contract}解约申请须于{item.deadline:%Y-%m-%d}前提出",
+        message=(
+            f"合同{item.contract}存在解约情形（{item.get_reason_display()}），"
+            f"用人单位须在{item.deadline:%Y-%m-%d}前向卫健委提出解约申请。"
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=recipients,
+    )

@@ -239,6 +239,26 @@ def test_watch_reminds_before_the_three_month_deadline_and_marks_it_overdue_afte
     assert item.overdue and item.status == TerminationStatus.OPEN
 
 
+def test_the_reminder_is_mailed_to_the_institutions_hr_and_the_commission(talent_world, mailoutbox):
+    from personnel.choices import Role
+
+    hr, admin, head = (talent_world.users[r] for r in (Role.HOSPITAL_HR, Role.COMMISSION_ADMIN, Role.DEPARTMENT_HEAD))
+    for user, email in ((hr, "hr@example.cn"), (admin, "admin@example.cn"), (head, "head@example.cn")):
+        user.email = email
+        user.save()
+    contract = make_contract(talent_world.hospital, days_per_month="10")
+    services.open_termination_item(contract=contract, reason=TerminationReason.DELAYED, learned_on=dt.date(2026, 3, 15))
+    contract.status = ContractStatus.SUSPENDED
+    contract.save()
+    services.watch_terminations(today=dt.date(2026, 5, 31))
+    assert mailoutbox == []  # not yet within the reminder window
+    services.watch_terminations(today=dt.date(2026, 6, 1))
+    services.watch_terminations(today=dt.date(2026, 6, 1))  # once a day, not twice
+    assert len(mailoutbox) == 1
+    assert sorted(mailoutbox[0].to) == ["admin@example.cn", "hr@example.cn"]
+    assert "2026-06-15" in mailoutbox[0].subject
+
+
 def test_the_beat_schedule_runs_the_watch_daily_and_the_task_calls_the_service(talent_world, time_machine):
     from config.celery import app
     from talent.tasks import watch_terminations
