@@ -267,7 +267,9 @@ class StaffResource(resources.ModelResource):
                 field.widget.resource = self
 
     def import_data(self, *args, **kwargs):
-        raise NotImplementedError("花名册导入请调用 personnel.roster.services.import_roster。")
+        # The library's per-row path is replaced by the set-based RosterImporter; refuse a caller
+        # that would bypass its checks (scope, quota, duplicates, atomicity).
+        raise RuntimeError("花名册导入请调用 personnel.roster.services.import_roster。")
 
     # ------------------------------------------------------------ reference data, read once
 
