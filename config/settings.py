@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "assessments",
     "talent",
     "secondments",
+    "django_fsm_log",
+    "publicity",
+    "notifications",
+    "demotions",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +132,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded evidence (case materials, signed agreements): personal data, served only through
+# scoped download views, never by a public URL.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -126,6 +126,29 @@ for _role, _resources in TALENT_CHANGE.items():
     CHANGE_MATRIX[_role] = CHANGE_MATRIX[_role] | _resources
 
 
+# The 能上能下 app's resources (seed 000 §五): cases, rectifications and conduct events.  Staff read
+# their own case and rectification (tallies only, never ballots); who takes which step of a case is
+# `demotions.permissions`.
+DEMOTION_READ: dict[str, frozenset[str]] = {
+    Role.COMMISSION_ADMIN: frozenset({"demotion_case", "rectification", "conduct_event"}),
+    Role.HOSPITAL_HR: frozenset({"demotion_case", "rectification", "conduct_event"}),
+    Role.DEPARTMENT_HEAD: frozenset({"demotion_case", "rectification", "conduct_event"}),
+    Role.STAFF: frozenset({"demotion_case", "rectification"}),
+    Role.API_CLIENT: frozenset(),
+}
+DEMOTION_CHANGE: dict[str, frozenset[str]] = {
+    Role.COMMISSION_ADMIN: frozenset({"demotion_case", "conduct_event"}),
+    Role.HOSPITAL_HR: frozenset({"demotion_case", "conduct_event"}),
+    Role.DEPARTMENT_HEAD: frozenset(),
+    Role.STAFF: frozenset(),
+    Role.API_CLIENT: frozenset(),
+}
+for _role, _resources in DEMOTION_READ.items():
+    READ_MATRIX[_role] = READ_MATRIX[_role] | _resources
+for _role, _resources in DEMOTION_CHANGE.items():
+    CHANGE_MATRIX[_role] = CHANGE_MATRIX[_role] | _resources
+
+
 def role_of(user) -> str:
     if not getattr(user, "is_authenticated", False):
         return ""
