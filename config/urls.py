@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("assessments.api.urls")),
     path("", include("talent.api.urls")),
     path("", include("secondments.api.urls")),
+    path("", include("demotions.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,4 +33,6 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("talent/", include("talent.urls")),
     path("secondments/", include("secondments.urls")),
+    path("demotions/", include("demotions.urls")),
+    path("notifications/", include("notifications.urls")),
 ]

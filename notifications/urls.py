@@ -1,0 +1,5 @@
+"""The notifications page."""
+
+app_name = "notifications"
+
+urlpatterns: list = []
