@@ -28,6 +28,9 @@ SEED_000_POLICY = {
     "consecutive_failed_quarters": 2,
     "annual_grade_trigger": "基本合格",
     "refusals_for_case": 2,
+    "accident_level_trigger": 2,
+    "quantified_score_min_weight": "0.70",
+    "publicity_working_days": 5,
 }
 
 
