@@ -6,6 +6,7 @@ import datetime as dt
 
 from rest_framework import serializers
 
+from appointments.models import DutyTarget
 from personnel.api.mixins import ScopedPrimaryKeyRelatedField
 
 from ..choices import PeriodKind
@@ -198,3 +199,61 @@ class ProgressResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
+
+
+class DutyTargetSerializer(serializers.ModelSerializer):
+    staff = serializers.IntegerField(source="appointment.staff_id", read_only=True, label="人员")
+    staff_name = serializers.CharField(source="appointment.staff.name", read_only=True, label="姓名")
+    per_display = serializers.CharField(source="get_per_display", read_only=True, label="计量周期名称")
+
+    class Meta:
+        model = DutyTarget
+        fields = [
+            "id",
+            "appointment",
+            "staff",
+            "staff_name",
+            "code",
+            "name",
+            "metric",
+            "per",
+            "per_display",
+            "quantity_per_unit",
+            "target_total",
+            "alternative_group",
+            "milestones",
+            "order",
+        ]
+        read_only_fields = fields
+
+
+class MilestoneQuarterSerializer(serializers.Serializer):
+    quarter = serializers.IntegerField(label="聘期第几季度")
+    end = serializers.DateField(label="季度末")
+    share = serializers.DecimalField(max_digits=7, decimal_places=4, label="累计比例（0–1）")
+    due = serializers.DecimalField(max_digits=10, decimal_places=2, label="季度末应累计完成")
+
+
+class MilestonesSerializer(serializers.Serializer):
+    """A target's quarterly milestones: the stored cumulative shares (empty: pro rata) and the
+    schedule they give, rounded as the appointment's policy says."""
+
+    target = serializers.IntegerField(label="必尽任务ID")
+    target_total = serializers.DecimalField(max_digits=10, decimal_places=2, label="聘期目标")
+    quarters = serializers.IntegerField(label="聘期季度数")
+    pro_rata = serializers.BooleanField(label="按聘期平均分配")
+    rounding = serializers.CharField(label="取整方式（floor/ceil/nearest）")
+    shares = serializers.ListField(child=serializers.CharField(), label="各季度累计比例（空为按聘期平均）")
+    schedule = MilestoneQuarterSerializer(many=True, label="各季度节点")
+
+
+class MilestonesInputSerializer(serializers.Serializer):
+    shares = serializers.ListField(
+        child=serializers.CharField(allow_blank=False),
+        allow_empty=True,
+        allow_null=True,
+        label="各季度累计比例",
+        help_text="按季度累计的完成比例（0–1，逐季不减），最多聘期季度数项；最后一个季度总是100%。"
+        "少于季度数时其后各季度沿用最后一项。空数组或 null 表示按聘期平均分配。",
+        error_messages={"not_a_list": "shares 应为数组，例如 [0.1, 0.25, 0.4]。", "null": "shares 不能为空值。"},
+    )

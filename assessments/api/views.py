@@ -1,8 +1,13 @@
 """Assessment API: periods (commission opens/closes/re-opens), schemes (read), results (read,
-sheet save, return), HIS workload (batch POST).  Every row comes from a scoping selector."""
+sheet save, return), HIS workload (batch POST), duty targets (read) and their quarterly milestones
+(read, PATCH).  Every row comes from a scoping selector."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from dateutil.relativedelta import relativedelta
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
@@ -11,14 +16,18 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from personnel.api.mixins import ScopedReadOnlyViewSet
+from appointments.models import DutyTarget
+from appointments.services import set_duty_target_milestones
+from personnel.api.mixins import IF_MATCH_PARAMETER, ScopedReadOnlyViewSet, compute_etag
 from personnel.errors import ApplicationError
 from personnel.scoping import can_change
 
-from .. import services
+from .. import rules, services
 from ..models import Assessment, AssessmentPeriod, Scheme, TargetProgressEntry, WorkloadRecord
 from ..selectors import (
+    milestone_rounding,
     visible_assessments,
+    visible_duty_targets,
     visible_periods,
     visible_progress_entries,
     visible_schemes,
@@ -26,6 +35,9 @@ from ..selectors import (
 )
 from .serializers import (
     AssessmentSerializer,
+    DutyTargetSerializer,
+    MilestonesInputSerializer,
+    MilestonesSerializer,
     PeriodOpenSerializer,
     PeriodSerializer,
     ProgressBatchSerializer,
@@ -228,3 +240,125 @@ class TargetProgressViewSet(ScopedReadOnlyViewSet):
         except services.TargetOutOfScope as error:
             raise NotFound(error.message) from error
         return Response(ProgressResultSerializer(result).data)
+
+
+# --- Duty targets and their quarterly milestones --------------------------------------------------
+
+
+def milestone_schedule(target: DutyTarget) -> dict:
+    """The milestones representation of a target (what GET returns and what its ETag covers)."""
+    appointment = target.appointment
+    quarters = rules.term_quarters(appointment.start, appointment.end)
+    shares = list(target.milestones or [])
+    rounding = milestone_rounding(appointment.policy)
+    amounts = rules.quarterly_milestones(target.target_total, quarters, shares or None, rounding)
+    schedule = []
+    for quarter in range(1, quarters + 1):
+        end = min(appointment.start + relativedelta(months=3 * quarter) - dt.timedelta(days=1), appointment.end)
+        if quarter == quarters:
+            share = Decimal(1)
+        elif shares:
+            share = Decimal(str(shares[min(quarter, len(shares)) - 1]))
+        else:
+            share = Decimal(quarter) / quarters
+        schedule.append(
+            {"quarter": quarter, "end": end, "share": share.quantize(FOUR_PLACES), "due": amounts[quarter - 1]}
+        )
+    return MilestonesSerializer(
+        {
+            "target": target.pk,
+            "target_total": target.target_total,
+            "quarters": quarters,
+            "pro_rata": not shares,
+            "rounding": rounding,
+            "shares": [str(s) for s in shares],
+            "schedule": schedule,
+        }
+    ).data
+
+
+FOUR_PLACES = Decimal("0.0001")
+
+
+def parse_shares(values, *, quarters: int) -> list[str]:
+    """Cumulative shares as the client sent them → the stored strings; every bad entry is named
+    (the service then checks that they do not fall)."""
+    if not values:
+        return []
+    problems = []
+    if len(values) > quarters:
+        problems.append(f"聘期共{quarters}个季度，最多填写{quarters}项，收到{len(values)}项。")
+    shares = []
+    for index, text in enumerate(values, start=1):
+        try:
+            share = Decimal(str(text).strip())
+            if not share.is_finite() or not Decimal(0) <= share <= Decimal(1):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            problems.append(f"第{index}季度的累计比例“{text}”应为0到1之间的数字（如0.25表示25%）。")
+            continue
+        shares.append(share)
+    if not problems and len(shares) == quarters and shares[-1] != 1:
+        problems.append(f"第{quarters}季度（聘期末）须完成全部任务，累计比例应为1；也可只填前{quarters - 1}项。")
+    if problems:
+        raise ApplicationError(problems[0], {"shares": problems})
+    return [f"{share.quantize(FOUR_PLACES).normalize():f}" for share in shares]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="高职称必尽任务", tags=["考核"]),
+    retrieve=extend_schema(summary="必尽任务详情", tags=["考核"]),
+)
+class DutyTargetViewSet(ScopedReadOnlyViewSet):
+    """Each senior appointment's duty targets (read); the quarterly milestones are edited through
+    `milestones/` by the institution's HR or the commission (If-Match honoured)."""
+
+    resource = "duty_target"
+    serializer_class = DutyTargetSerializer
+    filterset_fields = ["appointment", "appointment__staff", "code"]
+
+    def scoped_queryset(self, user) -> QuerySet[DutyTarget]:
+        return (
+            visible_duty_targets(user)
+            .select_related("appointment__staff", "appointment__policy")
+            .order_by("appointment_id", "order", "code")
+        )
+
+    def get_serializer_class(self):
+        if self.action == "milestones":
+            return MilestonesInputSerializer if self.request.method == "PATCH" else MilestonesSerializer
+        return DutyTargetSerializer
+
+    def current_etag(self, instance) -> str:
+        if self.action == "milestones":
+            return compute_etag(milestone_schedule(instance))
+        return super().current_etag(instance)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="必尽任务的季度节点",
+        description="累计比例 shares（空为按聘期平均）及各季度末应累计完成的数量（按政策的取整方式）。返回 ETag。",
+        tags=["考核"],
+        responses={200: MilestonesSerializer},
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        summary="修改必尽任务的季度节点（本单位人事、卫健委）",
+        description="shares 为按季度累计的完成比例（0–1，逐季不减）；空数组恢复按聘期平均分配。"
+        "带 If-Match 时数据已被他人修改则返回412；有错返回400及中文说明，不写入。",
+        tags=["考核"],
+        parameters=[IF_MATCH_PARAMETER],
+        request=MilestonesInputSerializer,
+        responses={200: MilestonesSerializer},
+    )
+    @action(detail=True, methods=["get", "patch"])
+    def milestones(self, request, *args, **kwargs):
+        target = self.get_object()  # a PATCH with a stale If-Match is refused here (412)
+        if request.method == "PATCH":
+            serializer = MilestonesInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            quarters = rules.term_quarters(target.appointment.start, target.appointment.end)
+            shares = parse_shares(serializer.validated_data.get("shares"), quarters=quarters)
+            target = set_duty_target_milestones(target=target, milestones=shares, actor=request.user)
+        data = milestone_schedule(target)
+        return Response(data, headers={"ETag": compute_etag(data)})
