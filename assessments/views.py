@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -17,14 +18,23 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from appointments.services import set_duty_target_milestones
+from personnel.choices import Role
 from personnel.errors import ApplicationError
 from personnel.models import Staff
 from personnel.scoping import can_change, can_read, role_of, visible_departments
 from personnel.views import ScopedMixin, StaffSection, register_staff_section
 
 from . import rules, services
-from .choices import GRADE_RANK, Grade, PeriodKind
-from .forms import PeriodOpenForm, ReasonForm
+from .choices import GRADE_RANK, Grade, PeriodKind, SchemeKind
+from .forms import (
+    PeriodOpenForm,
+    ReasonForm,
+    SchemeBandFormSet,
+    SchemeCreateForm,
+    SchemeItemFormSet,
+    SchemeRevisionForm,
+)
+from .models import Scheme
 from .selectors import (
     SCHEME_KIND_FOR_PERIOD,
     milestone_rounding,
@@ -38,6 +48,7 @@ from .selectors import (
     visible_assessments,
     visible_duty_targets,
     visible_periods,
+    visible_schemes,
 )
 
 
@@ -461,6 +472,265 @@ class MilestoneEditView(ScopedMixin, TemplateView):
             return self.render_to_response(context, status=400)
         messages.success(request, f"已保存{self.target.appointment.staff.name}“{self.target.name}”的季度节点。")
         return redirect(reverse("assessments:milestones", args=[self.target.pk]))
+
+
+# --- Scoring schemes (考核方案): the commission edits, everyone of the region reads ------------------
+
+
+def _in_force(schemes: list[Scheme], on: dt.date) -> tuple[set[int], set[int]]:
+    """Of the given versions: the one in force on `on` for each scheme code, and the one
+    `scheme_in_force` picks for each region and kind (the same ordering, worked out in memory)."""
+    by_code: dict[tuple[int, str], Scheme] = {}
+    by_kind: dict[tuple[int, str], Scheme] = {}
+    for s in schemes:
+        if s.effective_from > on:
+            continue
+        key = (s.effective_from, s.version, s.pk)
+        for bucket, name in ((by_code, s.code), (by_kind, s.kind)):
+            best = bucket.get((s.region_id, name))
+            if best is None or key > (best.effective_from, best.version, best.pk):
+                bucket[(s.region_id, name)] = s
+    return {s.pk for s in by_code.values()}, {s.pk for s in by_kind.values()}
+
+
+def _scheme_versions(user, *, region_id=None, code=None) -> list[Scheme]:
+    qs = visible_schemes(user).select_related("region", "created_by").annotate(scored=Count("assessments"))
+    if code is not None:
+        qs = qs.filter(region_id=region_id, code=code)
+    return list(qs.order_by("region__code", "code", "-version"))
+
+
+class SchemeListView(ScopedMixin, TemplateView):
+    """考核方案: the region's schemes, each with its versions and which one is in force."""
+
+    template_name = "assessments/scheme_list.html"
+    resource = "scheme"
+    nav_active = "assessment"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        today = timezone.localdate()
+        versions = _scheme_versions(user)
+        in_force, used_for_kind = _in_force(versions, today)
+        groups: list[dict] = []
+        for s in versions:
+            s.in_force = s.pk in in_force
+            s.used_for_kind = s.pk in used_for_kind
+            if not groups or (groups[-1]["region"].pk, groups[-1]["code"]) != (s.region_id, s.code):
+                groups.append({"region": s.region, "code": s.code, "latest": s, "versions": []})
+            groups[-1]["versions"].append(s)
+        for group in groups:
+            group["current"] = next((v for v in group["versions"] if v.in_force), None)
+        context.update(
+            groups=groups,
+            today=today,
+            can_edit=can_change(user, "scheme"),
+            show_region=getattr(user, "is_superuser", False),
+        )
+        return context
+
+
+def _scorer_label(value: str) -> str:
+    return Role(value).label if value in Role.values else value
+
+
+class _SchemeFormMixin:
+    """The items and bands tables of a scheme form, bound or not, and the service's errors put on
+    the rows they name (“医疗质量”, “优秀”) as well as above the tables."""
+
+    def formsets(self, data=None, *, items=None, bands=None):
+        if data is not None:
+            return (
+                SchemeItemFormSet(data, prefix="items", form_kwargs={"empty_permitted": True}),
+                SchemeBandFormSet(data, prefix="bands", form_kwargs={"empty_permitted": True}),
+            )
+        return SchemeItemFormSet(prefix="items", initial=items), SchemeBandFormSet(prefix="bands", initial=bands)
+
+    @staticmethod
+    def attach_problems(problems: list[str], item_formset, band_formset) -> list[str]:
+        """Put each service problem on the first row whose name or grade it quotes; return them all."""
+        grade_labels = dict(Grade.choices)
+        for problem in problems:
+            for form in item_formset.kept():
+                if f"“{form.cleaned_data['name']}”" in problem:
+                    form.add_error(None, problem)
+                    break
+            else:
+                for form in band_formset.kept():
+                    if f"“{grade_labels[form.cleaned_data['grade']]}”" in problem:
+                        form.add_error(None, problem)
+                        break
+        return problems
+
+
+class SchemeDetailView(_SchemeFormMixin, ScopedMixin, TemplateView):
+    """One scheme version: its items and grade bands, the other versions of its code, and (for
+    the commission) the 修订 form, which writes a new version through `services.revise_scheme`;
+    the version shown, and every version that scored anyone, stays as it is."""
+
+    template_name = "assessments/scheme_detail.html"
+    resource = "scheme"
+    nav_active = "assessment"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.permitted(request.user):
+            self.scheme = get_object_or_404(
+                visible_schemes(request.user).select_related("region", "created_by"), pk=kwargs["pk"]
+            )
+            self.versions = _scheme_versions(request.user, region_id=self.scheme.region_id, code=self.scheme.code)
+        return super().dispatch(request, *args, **kwargs)
+
+    def revision_form(self, data=None) -> SchemeRevisionForm:
+        latest = self.versions[0]
+        return SchemeRevisionForm(
+            data,
+            initial={"effective_from": max(timezone.localdate(), latest.effective_from)},
+            not_before=latest.effective_from,
+            not_before_label=f"第{latest.version}版",
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        today = timezone.localdate()
+        current = scheme_rules([self.scheme.pk])[self.scheme.pk]
+        kind_versions = list(visible_schemes(user).filter(region_id=self.scheme.region_id, kind=self.scheme.kind))
+        in_force, _ = _in_force(self.versions, today)
+        _, used_for_kind = _in_force(kind_versions, today)
+        for v in self.versions:
+            v.in_force = v.pk in in_force
+            v.used_for_kind = v.pk in used_for_kind
+        shown = next(v for v in self.versions if v.pk == self.scheme.pk)
+        can_edit = can_change(user, "scheme")
+        if can_edit and "item_formset" not in kwargs:
+            items, bands = self.formsets(
+                items=[
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "max_points": _decimal_text(r.max_points),
+                        "weight": _decimal_text(r.weight),
+                        "scorer_role": r.scorer_role,
+                        "order": (index + 1) * 10,
+                    }
+                    for index, r in enumerate(current.item_rows)
+                ],
+                bands=[
+                    {"grade": b.grade, "min_points": _decimal_text(b.min_points)}
+                    for b in sorted(current.bands, key=lambda b: GRADE_RANK[b.grade], reverse=True)
+                ],
+            )
+            kwargs.update(item_formset=items, band_formset=bands, form=self.revision_form())
+        context.update(
+            today=today,
+            scheme=shown,
+            items=[
+                {"row": r, "scorer": _scorer_label(r.scorer_role), "weighted": r.max_points * r.weight}
+                for r in current.item_rows
+            ],
+            bands=sorted(current.bands, key=lambda b: GRADE_RANK[b.grade], reverse=True),
+            grade_labels=dict(Grade.choices),
+            max_total=current.max_total,
+            versions=self.versions,
+            latest=self.versions[0],
+            can_edit=can_edit,
+            show_region=getattr(user, "is_superuser", False),
+            item_formset=kwargs.get("item_formset"),
+            band_formset=kwargs.get("band_formset"),
+            form=kwargs.get("form"),
+            problems=kwargs.get("problems") or [],
+            open_editor=bool(kwargs.get("problems")) or kwargs.get("invalid", False),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs) -> HttpResponse:
+        if not can_change(request.user, "scheme"):
+            raise PermissionDenied("只有卫健委管理员可以修订考核方案。")
+        form = self.revision_form(request.POST)
+        items, bands = self.formsets(request.POST)
+        forms_ok = all([form.is_valid(), items.is_valid(), bands.is_valid()])  # every table checked
+        if not forms_ok:
+            context = self.get_context_data(item_formset=items, band_formset=bands, form=form, invalid=True)
+            return self.render_to_response(context, status=400)
+        try:
+            new = services.revise_scheme(
+                scheme=self.scheme,
+                effective_from=form.cleaned_data["effective_from"],
+                items=items.specs(),
+                bands=bands.specs(),
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ApplicationError as error:
+            problems = self.attach_problems(error.extra.get("scheme") or [error.message], items, bands)
+            context = self.get_context_data(item_formset=items, band_formset=bands, form=form, problems=problems)
+            return self.render_to_response(context, status=400)
+        messages.success(
+            request,
+            f"已生成{new.name}第{new.version}版，{new.effective_from:%Y-%m-%d}起生效；原第{self.scheme.version}版保持不变。",
+        )
+        return redirect("assessments:scheme", pk=new.pk)
+
+
+class SchemeCreateView(_SchemeFormMixin, ScopedMixin, TemplateView):
+    """新建方案 (the commission): code, name, kind, items and bands; the first version."""
+
+    template_name = "assessments/scheme_form.html"
+    resource = "scheme"
+    action = "change"
+    nav_active = "assessment"
+
+    def region(self):
+        institution = getattr(self.request.user, "institution", None)
+        return institution.region if institution is not None else None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "form" not in kwargs:
+            items, bands = self.formsets(
+                items=[],
+                bands=[{"grade": value} for value, _ in sorted(Grade.choices, key=lambda g: -GRADE_RANK[g[0]])],
+            )
+            kwargs.update(
+                form=SchemeCreateForm(region=self.region(), initial={"effective_from": timezone.localdate()}),
+                item_formset=items,
+                band_formset=bands,
+            )
+        context.update(
+            form=kwargs["form"],
+            item_formset=kwargs["item_formset"],
+            band_formset=kwargs["band_formset"],
+            problems=kwargs.get("problems") or [],
+            kinds=SchemeKind.choices,
+        )
+        return context
+
+    def post(self, request, *args, **kwargs) -> HttpResponse:
+        form = SchemeCreateForm(request.POST, region=self.region())
+        items, bands = self.formsets(request.POST)
+        if not all([form.is_valid(), items.is_valid(), bands.is_valid()]):
+            context = self.get_context_data(form=form, item_formset=items, band_formset=bands)
+            return self.render_to_response(context, status=400)
+        data = form.cleaned_data
+        try:
+            scheme = services.create_scheme_version(
+                region=data["region"],
+                code=data["code"],
+                name=data["name"],
+                kind=data["kind"],
+                effective_from=data["effective_from"],
+                items=items.specs(),
+                bands=bands.specs(),
+                note=data["note"],
+                actor=request.user,
+            )
+        except ApplicationError as error:
+            problems = self.attach_problems(error.extra.get("scheme") or [error.message], items, bands)
+            context = self.get_context_data(form=form, item_formset=items, band_formset=bands, problems=problems)
+            return self.render_to_response(context, status=400)
+        messages.success(request, f"已新建{scheme.name}（第1版），{scheme.effective_from:%Y-%m-%d}起生效。")
+        return redirect("assessments:scheme", pk=scheme.pk)
 
 
 ROUNDING_LABELS = {"floor": "不足一项的部分向下取整", "ceil": "不足一项的部分向上取整", "nearest": "四舍五入"}
