@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "publicity",
     "notifications",
     "demotions",
+    "rounds",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "personnel.context_processors.navigation",
+                "notifications.context_processors.notifications",
             ],
         },
     },

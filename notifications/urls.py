@@ -1,5 +1,13 @@
 """The notifications page."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.NotificationListView.as_view(), name="list"),
+    path("read/", views.MarkReadView.as_view(), name="mark_read"),
+    path("<int:pk>/open/", views.OpenView.as_view(), name="open"),
+]

@@ -1,0 +1,66 @@
+"""站内通知 page: the user's own notifications, unread first; mark one or all read."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import F
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import TemplateView
+
+from personnel.views import navigation_for, paginate
+
+from .models import Notification
+from .services import mark_read
+
+
+class NotificationListView(LoginRequiredMixin, TemplateView):
+    template_name = "notifications/list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        qs = Notification.objects.filter(recipient=self.request.user).order_by(
+            F("read_at").asc(nulls_first=True), "-created_at", "-id"
+        )
+        if self.request.GET.get("unread"):
+            qs = qs.filter(read_at__isnull=True)
+        page = paginate(self.request, qs)
+        context["page_obj"] = page
+        context["notifications"] = page.object_list
+        context["unread_only"] = bool(self.request.GET.get("unread"))
+        context["nav"] = navigation_for(self.request.user)
+        context["nav_active"] = "notifications"
+        return context
+
+
+class MarkReadView(LoginRequiredMixin, View):
+    """POST: `ids` (one or several of the user's own; others' ids are ignored) or none for all."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        raw = request.POST.getlist("ids")
+        ids = [int(i) for i in raw if i.isdigit()]
+        if raw and not ids:
+            messages.error(request, "没有选中要标记的通知。")
+            return redirect("notifications:list")
+        count = mark_read(request.user, ids=ids or None)
+        if not raw:
+            messages.success(request, f"已将{count}条通知标记为已读。" if count else "没有未读通知。")
+        return redirect("notifications:list")
+
+
+class OpenView(LoginRequiredMixin, View):
+    """POST: mark one of the user's notifications read and go to its link."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+        mark_read(request.user, ids=[notification.pk])
+        url = notification.url
+        if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+            return redirect(url)
+        return redirect("notifications:list")
