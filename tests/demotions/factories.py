@@ -173,3 +173,16 @@ class DemotionCaseFactory(DjangoModelFactory):
     rule_detail = "测试立案"
     policy = factory.LazyAttribute(lambda o: policy_for(o.staff.institution.region, o.opened_on))
     opened_on = dt.date(2026, 4, 1)
+
+
+def senior_appointment(*, institution, department=None, grade: int = 6, **staff_fields):
+    """A new person of `institution` holding an active senior appointment (2026-01-01 … 2027-12-31)."""
+    from personnel.models import PostGrade
+    from tests.factories import StaffFactory
+
+    staff = StaffFactory(institution=institution, department=department, **staff_fields)
+    return AppointmentFactory(
+        staff=staff,
+        post_grade=PostGrade.objects.get(grade=grade),
+        policy=policy_for(institution.region, dt.date(2026, 1, 1)),
+    )
