@@ -31,6 +31,8 @@ POLICY_FIELDS: dict[str, PolicyField] = {
     for f in [
         # Appointments (聘任)
         _f("appointment_term_years", "聘期（年）", "int", "聘任"),
+        _f("round_title_required", "职称是否为岗位聘任前提（1=是；0=否，双自主）", "int", "聘任"),
+        _f("round_tie_break", "排名并列时的比较顺序（逗号分隔，首项为combined_score）", "text", "聘任"),
         # Seed 000: duty targets and demotion (能上能下)
         _f("rectification_months", "整改期（月）", "int", "能上能下"),
         _f("consecutive_failed_quarters", "连续季度考核不合格次数触发高职低聘", "int", "能上能下"),
