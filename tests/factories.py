@@ -31,6 +31,8 @@ SEED_000_POLICY = {
     "accident_level_trigger": 2,
     "quantified_score_min_weight": "0.70",
     "publicity_working_days": 5,
+    "round_title_required": 1,
+    "round_tie_break": "combined_score,quantified_score,title_since,work_since",
 }
 
 
