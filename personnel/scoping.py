@@ -149,6 +149,30 @@ for _role, _resources in DEMOTION_CHANGE.items():
     CHANGE_MATRIX[_role] = CHANGE_MATRIX[_role] | _resources
 
 
+# The rounds app's resources (聘任轮次, seed 000 §四): rounds and their proposed lists, applications,
+# agreements.  Staff read the round and their own application and agreement, and apply for
+# themselves; HR their institution subtree's; the commission its region's.  Who takes which step
+# is `rounds.permissions`.
+ROUND_READ: dict[str, frozenset[str]] = {
+    Role.COMMISSION_ADMIN: frozenset({"round", "round_application", "agreement"}),
+    Role.HOSPITAL_HR: frozenset({"round", "round_application", "agreement"}),
+    Role.DEPARTMENT_HEAD: frozenset({"round"}),
+    Role.STAFF: frozenset({"round", "round_application", "agreement"}),
+    Role.API_CLIENT: frozenset(),
+}
+ROUND_CHANGE: dict[str, frozenset[str]] = {
+    Role.COMMISSION_ADMIN: frozenset({"round", "round_application", "agreement"}),
+    Role.HOSPITAL_HR: frozenset({"round_application", "agreement"}),
+    Role.DEPARTMENT_HEAD: frozenset(),
+    Role.STAFF: frozenset({"round_application"}),
+    Role.API_CLIENT: frozenset(),
+}
+for _role, _resources in ROUND_READ.items():
+    READ_MATRIX[_role] = READ_MATRIX[_role] | _resources
+for _role, _resources in ROUND_CHANGE.items():
+    CHANGE_MATRIX[_role] = CHANGE_MATRIX[_role] | _resources
+
+
 def role_of(user) -> str:
     if not getattr(user, "is_authenticated", False):
         return ""
