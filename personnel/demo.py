@@ -22,8 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
-from django.db import transaction
+from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.deletion import get_candidate_relations_to_delete
 from django.test.utils import override_settings
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -395,18 +398,110 @@ def _delete_with_history(queryset, reason: str) -> None:
         queryset.delete()
 
 
+# Models the reset below deletes itself, in its own order (everything else that points at the demo
+# is found by `_delete_dependents`).
+_RESET_OWN = {
+    ("personnel", "institution"),
+    ("personnel", "department"),
+    ("personnel", "staff"),
+    ("personnel", "title"),
+    ("personnel", "postquota"),
+    ("personnel", "user"),
+    ("personnel", "institutionapikey"),
+    ("appointments", "appointment"),
+}
+# Deleting a row leaves these alone (Django nulls them or the database does nothing).
+_LEAVE = (models.SET_NULL, models.DO_NOTHING, models.SET_DEFAULT)
+
+
+def _is_history_tracked(model) -> bool:
+    return getattr(model._meta, "simple_history_manager_attribute", None) is not None
+
+
+def _delete_rows(model, pks: list, reason: str) -> None:
+    queryset = model._base_manager.filter(pk__in=pks)
+    if _is_history_tracked(model):
+        _delete_with_history(queryset, reason)
+    else:
+        queryset.delete()
+
+
+def _delete_dependents(model, pks: list, reason: str, *, doomed: dict | None = None) -> None:
+    """Delete every row of a higher app that points at the given rows, dependents first.
+
+    The demo's people are referred to by apps above personnel (results, workload, duty targets,
+    secondments, talent contracts, conduct events, rectifications, demotion cases and their
+    publicity…), often with PROTECT.  Rather than import those apps, walk the reverse relations
+    Django's deletion collector walks (one-to-many and one-to-one, hidden ones too) and the generic
+    relations a model declares (a case's 公示), so an app added later is covered without a change here.
+    `doomed` holds the rows already scheduled, so a cycle ends."""
+    doomed = {} if doomed is None else doomed
+    # Django's own list of what a delete must look at (hidden "+" relations included).
+    for relation in get_candidate_relations_to_delete(model._meta):
+        child = relation.related_model
+        if (child._meta.app_label, child._meta.model_name) in _RESET_OWN:
+            continue
+        if relation.on_delete in _LEAVE:
+            continue
+        scheduled = doomed.setdefault(child, set())
+        child_pks = [
+            pk
+            for pk in child._base_manager.filter(**{f"{relation.field.name}__in": pks})
+            .values_list("pk", flat=True)
+            .iterator(chunk_size=5000)
+            if pk not in scheduled
+        ]
+        if not child_pks:
+            continue
+        scheduled.update(child_pks)
+        _delete_dependents(child, child_pks, reason, doomed=doomed)
+        _delete_rows(child, child_pks, reason)
+    for generic in model._meta.private_fields:
+        if isinstance(generic, GenericRelation):
+            related = generic.related_model
+            content_type = ContentType.objects.get_for_model(model)
+            related_pks = list(
+                related._base_manager.filter(
+                    **{generic.content_type_field_name: content_type, f"{generic.object_id_field_name}__in": pks}
+                ).values_list("pk", flat=True)
+            )
+            if related_pks:
+                doomed.setdefault(related, set()).update(related_pks)
+                _delete_dependents(related, related_pks, reason, doomed=doomed)
+                _delete_rows(related, related_pks, reason)
+    # A set whose rows point at each other (a restoration case and the case it restores).
+    for fk in model._meta.concrete_fields:
+        if fk.is_relation and fk.related_model is model and fk.null and fk.remote_field.on_delete not in _LEAVE:
+            model._base_manager.filter(pk__in=pks, **{f"{fk.name}__isnull": False}).update(**{fk.name: None})
+
+
 @transaction.atomic
-def reset_demo() -> None:
-    """Remove what build_demo wrote (the region and its policy versions stay).  Deletions are
-    recorded in the history like any other change."""
+def reset_demo() -> dict[str, int]:
+    """Remove what build_demo wrote (the region and its policy versions stay), together with what
+    the other apps' demos and any use of the demo added on top of it: whatever points at the
+    demo's institutions, departments, people, users or appointments (see `_delete_dependents`).
+    Region-wide settings (assessment periods and schemes, policy versions) stay.  Deletions are
+    recorded in the history like any other change.  Returns how many rows of each other model
+    went with the demo (by verbose name)."""
     from appointments.models import Appointment  # demo data spans both apps; only this module joins them
 
     institutions = Institution.objects.filter(code__startswith=CODE_PREFIX, region__code=REGION_CODE)
     staff = Staff.objects.filter(institution__in=institutions)
     reason = "演示数据重置"
-    User.objects.filter(Q(username__in=demo_usernames()) | Q(institution__in=institutions)).delete()
+    users = User.objects.filter(Q(username__in=demo_usernames()) | Q(institution__in=institutions))
+    appointments = Appointment.objects.filter(Q(staff__in=staff) | Q(institution__in=institutions))
+    doomed: dict = {}
+    for queryset in (
+        appointments,
+        staff,
+        users,
+        Department.objects.filter(institution__in=institutions),
+        institutions,
+    ):
+        _delete_dependents(queryset.model, list(queryset.values_list("pk", flat=True)), reason, doomed=doomed)
+    users.delete()
     InstitutionAPIKey.objects.filter(institution__in=institutions).delete()
-    _delete_with_history(Appointment.objects.filter(Q(staff__in=staff) | Q(institution__in=institutions)), reason)
+    _delete_with_history(appointments, reason)
     Department.objects.filter(institution__in=institutions).update(head=None)
     _delete_with_history(Title.objects.filter(staff__in=staff), reason)
     _delete_with_history(staff, reason)
@@ -415,6 +510,11 @@ def reset_demo() -> None:
     # Children before parents: Institution.parent is PROTECT.
     for institution in sorted(institutions, key=lambda i: i.path.count("/"), reverse=True):
         institution.delete()
+    return {
+        str(model._meta.verbose_name_plural): len(pks)
+        for model, pks in doomed.items()
+        if pks and not model._meta.auto_created  # M2M through rows are not worth a line
+    }
 
 
 class DemoBuilder:

@@ -24,7 +24,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--staff", type=int, default=1500, help="人员数（默认1500）")
         parser.add_argument("--seed", type=int, default=20260101, help="随机种子（默认20260101）")
-        parser.add_argument("--reset", action="store_true", help="先删除已有演示数据再重建")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="先删除已有演示数据再重建（连同指向演示人员、机构、用户和聘任的考核、工作量、必尽任务、"
+            "下沉、引才、整改、高职低聘等数据）",
+        )
 
     def handle(self, *args, **options) -> None:
         if options["staff"] < 50:
@@ -38,8 +43,9 @@ class Command(BaseCommand):
                     + "，".join(f"{name} / {password}" for name, password in PASSWORDS.items())
                 )
                 return
-            reset_demo()
-            self.stdout.write("已删除原有演示数据。")
+            removed = reset_demo()
+            also = "，".join(f"{name}{count}条" for name, count in removed.items())
+            self.stdout.write("已删除原有演示数据" + (f"（连同{also}）。" if also else "。"))
         result = build_demo(staff_count=options["staff"], seed=options["seed"])
         elapsed = time.monotonic() - started
         self.stdout.write(
