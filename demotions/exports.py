@@ -76,7 +76,7 @@ def notice_entry(user, case: DemotionCase, *, on: dt.date | None) -> NoticeEntry
         proposed = case.restores.appointment.post_grade
     else:
         proposed = case.decided_grade
-    unit = case.institution.name + (f"·{staff.department.name}" if staff.department_id else "")
+    unit = case.institution.name + (f"\n{staff.department.name}" if staff.department_id else "")
     reason = case.get_trigger_display()
     if case.kind == CaseKind.RESTORATION:
         reason = "低聘后考核合格、完成低聘岗位任务，拟恢复原岗位聘任"
@@ -119,7 +119,7 @@ def _texts(entries: list[NoticeEntry], publicity, publicities) -> dict[str, str]
         period = "；".join(f"{s:%Y年%m月%d日}至{e:%Y年%m月%d日}（{n}个工作日）" for s, e, n in spans) or "—"
         issued = spans[0][0] if spans else None
     intro = (
-        f"根据{first.policy.name}（能上能下）的规定，经党支部提议、资格审查、综合考核和党委会议研究，"
+        f"根据《{first.policy.name}》的规定，经党支部提议、资格审查、综合考核和党委会议研究，"
         f"拟对以下人员{what}，现将名单及高职称必尽任务完成情况予以公示。"
     )
     channel = (
