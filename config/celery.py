@@ -24,4 +24,9 @@ app.conf.beat_schedule = {
         "task": "talent.watch_terminations",
         "schedule": crontab(hour=2, minute=30),
     },
+    # 能上能下 (seed 000 §五): rectifications, their deadlines and reminders, demotion cases.
+    "demotions-sweep-daily": {
+        "task": "demotions.sweep_daily",
+        "schedule": crontab(hour=2, minute=0),
+    },
 }

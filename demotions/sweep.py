@@ -39,6 +39,7 @@ from personnel.services import policy_for
 
 from .choices import EVENT_TRIGGER, CaseKind, CaseState, EventKind, RectificationStatus, Trigger
 from .models import ConductEvent, DemotionCase, Rectification, RectificationItem
+from .restoration import evaluate_follow_ups
 
 # Days before a rectification's deadline on which its reminders go out (settings may override).
 REMINDER_DAYS: tuple[int, ...] = (30, 7, 1)
@@ -74,6 +75,8 @@ class SweepResult:
     cases_opened: list[SweepEntry] = field(default_factory=list)
     reminders_sent: int = 0
     warnings: list[str] = field(default_factory=list)
+    # Restoration follow-ups of executed demotions (demotions.restoration.evaluate_follow_ups).
+    follow_ups: dict[str, int] = field(default_factory=dict)
 
     def merge(self, other: SweepResult) -> SweepResult:
         self.staff_count += other.staff_count
@@ -84,6 +87,8 @@ class SweepResult:
         self.cases_opened += other.cases_opened
         self.reminders_sent += other.reminders_sent
         self.warnings += [w for w in other.warnings if w not in self.warnings]
+        for key, count in other.follow_ups.items():
+            self.follow_ups[key] = self.follow_ups.get(key, 0) + count
         return self
 
     def cases_per_rule(self) -> dict[str, int]:
@@ -103,8 +108,14 @@ class SweepResult:
             f"{self.as_of:%Y-%m-%d} 规则核查：核查{self.staff_count}人，"
             f"新开整改{len(self.rectifications_opened)}项，整改完成{len(self.rectifications_met)}项，"
             f"整改期满未完成{len(self.rectifications_expired)}项，高职低聘立案{len(self.cases_opened)}件，"
-            f"发送提醒{self.reminders_sent}条。"
+            f"发送提醒{self.reminders_sent}条"
         )
+        if self.follow_ups:
+            text += (
+                f"，高职低聘后续：可提议恢复聘任{self.follow_ups.get('restoration_eligible', 0)}人，"
+                f"待解聘或转岗{self.follow_ups.get('dismissal_or_reassignment', 0)}人"
+            )
+        text += "。"
         return f"{text}（{per_rule}）" if per_rule else text
 
     def as_dict(self) -> dict:
@@ -119,6 +130,7 @@ class SweepResult:
             "cases_per_rule": self.cases_per_rule(),
             "reminders_sent": self.reminders_sent,
             "warnings": self.warnings,
+            "follow_ups": self.follow_ups,
         }
 
     def __str__(self) -> str:
@@ -153,11 +165,13 @@ def run_sweep(*, as_of: dt.date, staff_ids: Iterable[int] | None = None, chunk_s
     if chunk_size < 1:
         raise ValueError("chunk_size must be positive")
     result = SweepResult(as_of=as_of)
+    staff_ids = list(staff_ids) if staff_ids is not None else None
     ids = in_scope_staff_ids(staff_ids)
     for i in range(0, len(ids), chunk_size):
         chunk = ids[i : i + chunk_size]
         only = chunk if staff_ids is not None else None
         result.merge(sweep_chunk(as_of=as_of, first_id=chunk[0], last_id=chunk[-1], only=only))
+    result.follow_ups = evaluate_follow_ups(as_of=as_of, staff_ids=staff_ids)
     return result
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -437,3 +439,54 @@ def test_the_query_count_of_a_chunk_does_not_grow_with_the_number_of_people(worl
         assert all(0 <= large - small <= 2 for small, large in zip(counts_small, counts_large, strict=True))
     assert PostGrade.objects.get(grade=6).title_level == "associate_senior"
     assert small[0].staff.rectifications.count() == 1
+
+
+# --- The command ----------------------------------------------------------------------------------
+
+
+def run_command(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("run_sweep", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_the_command_prints_what_it_opened_one_line_each_and_the_totals(world, senior, assess):
+    assess(world.staff_in_dept, "2026Q1", "unqualified")
+    assess(world.staff_in_dept, "2026Q2", "unqualified")
+    assess(world.staff_in_dept, "2026", "basic")
+
+    out, _ = run_command("--as-of", "2027-01-20")
+
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("高职低聘立案：王芳（")
+    assert len([line for line in lines if line.startswith("高职低聘立案")]) == 2
+    assert "2026年第1季度、第2季度季度考核连续不合格" in out
+    assert lines[-1].startswith("2027-01-20 规则核查：核查1人")
+    assert "高职低聘立案2件" in lines[-1]
+
+
+def test_the_command_sweeps_one_person_by_id_number(world, senior, assess):
+    other = senior_appointment(institution=world.hospital, department=world.dept)
+    for staff in (world.staff_in_dept, other.staff):
+        assess(staff, "2026", "basic")
+
+    out, _ = run_command("--as-of", "2027-01-20", "--staff", world.staff_in_dept.id_number.lower())
+
+    assert "核查1人" in out
+    assert [c.staff for c in DemotionCase.objects.all()] == [world.staff_in_dept]
+
+
+def test_the_command_says_when_the_person_is_out_of_scope(world):
+    out, _ = run_command("--as-of", "2027-01-20", "--staff", world.staff_branch.id_number)
+
+    assert "张伟没有在聘的正高、副高岗位" in out
+
+
+def test_the_command_refuses_an_unknown_id_number_in_chinese(world):
+    with pytest.raises(CommandError, match="没有身份证号为“110101199001011234”的人员"):
+        run_command("--staff", "110101199001011234")
+
+
+def test_the_command_refuses_a_malformed_date_in_chinese(world):
+    with pytest.raises(CommandError, match="应为 YYYY-MM-DD"):
+        run_command("--as-of", "2027/01/20")
