@@ -192,6 +192,12 @@ def steps_for_state(case: DemotionCase) -> list[str]:
     return keys
 
 
+def auto_id(key: str, suffix: object = "") -> str:
+    """Field ids per step form, so two forms on the case page never share an id (the field names
+    stay plain)."""
+    return f"id_{key}{suffix}_%s"
+
+
 def may_take(case: DemotionCase, user, key: str) -> bool:
     step = STEPS[key]
     if step.transition:
@@ -333,7 +339,7 @@ def case_context(request, case: DemotionCase, *, bound: dict[str, forms.Form] | 
         if key in ("answer", "restoration"):
             continue
         step = STEPS[key]
-        form = bound.get(key) or step.form_class(initial=_initial(key, case, today))
+        form = bound.get(key) or step.form_class(initial=_initial(key, case, today), auto_id=auto_id(key))
         step_forms.append({"step": step, "form": form, "url": reverse("demotions:step", args=[case.pk, key])})
     answer_forms = {}
     if "answer" in keys and publicity is not None:
@@ -343,7 +349,9 @@ def case_context(request, case: DemotionCase, *, bound: dict[str, forms.Form] | 
                 if submitted is not None and str(submitted.data.get("objection")) == str(objection.pk):
                     answer_forms[objection.pk] = submitted
                 else:
-                    answer_forms[objection.pk] = AnswerForm(initial={"objection": objection.pk})
+                    answer_forms[objection.pk] = AnswerForm(
+                        initial={"objection": objection.pk}, auto_id=auto_id("answer", objection.pk)
+                    )
     if publicity is not None:
         for objection in publicity.objections.all():
             objection.answer_form = answer_forms.get(objection.pk)
@@ -357,7 +365,9 @@ def case_context(request, case: DemotionCase, *, bound: dict[str, forms.Form] | 
             "eligible": eligible,
             "reasons": reasons,
             "cases": list(case.restorations.order_by("-opened_on", "-id")),
-            "form": bound.get("restoration") or RestorationForm() if "restoration" in keys else None,
+            "form": (bound.get("restoration") or RestorationForm(auto_id=auto_id("restoration")))
+            if "restoration" in keys
+            else None,
         }
 
     main_steps = [f for f in step_forms if f["step"].key not in ("dismiss", "evidence")]
@@ -444,7 +454,11 @@ class CaseStepView(ScopedMixin, View):
             return redirect("demotions:case", pk=case.pk)
         if not may_take(case, request.user, step):
             raise PermissionDenied("您不能在本案件的当前环节办理此事项。")
-        form = spec.form_class(request.POST, request.FILES)
+        form = spec.form_class(
+            request.POST,
+            request.FILES,
+            auto_id=auto_id(step, request.POST.get("objection", "") if step == "answer" else ""),
+        )
         if form.is_valid():
             try:
                 message = self.perform(step, case, form.cleaned_data)
