@@ -5,6 +5,7 @@ STSong-Light, so no font file ships with the app)."""
 from __future__ import annotations
 
 import io
+import re
 
 from .models import Agreement
 
@@ -66,7 +67,12 @@ def targets_text(targets: list[dict]) -> str:
 def _paragraph_text(text: str) -> str:
     from xml.sax.saxutils import escape
 
-    return escape(text).replace(" ", "&nbsp;")
+    return escape(text)
+
+
+# A template line whose parts are set apart by a run of spaces ("甲方（盖章）：      乙方（签字）：")
+# is laid out as columns: the CID font has no no-break space to pad with.
+COLUMN_GAP = re.compile(r"\s{4,}")
 
 
 def agreement_pdf(agreement: Agreement) -> bytes:
@@ -76,7 +82,7 @@ def agreement_pdf(agreement: Agreement) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     font = "STSong-Light"
     if font not in pdfmetrics.getRegisteredFontNames():
@@ -102,6 +108,13 @@ def agreement_pdf(agreement: Agreement) -> bytes:
     for line in agreement.text.splitlines():
         if not line.strip():
             story.append(Spacer(1, 2.5 * mm))
+            continue
+        parts = [p for p in COLUMN_GAP.split(line.strip()) if p]
+        if len(parts) > 1:
+            row = [Paragraph(_paragraph_text(p), body_style) for p in parts]
+            table = Table([row], colWidths=[doc.width / len(parts)] * len(parts), hAlign="LEFT")
+            table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            story.append(table)
             continue
         style = heading_style if line.startswith(headings) else body_style
         story.append(Paragraph(_paragraph_text(line), style))
