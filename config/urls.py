@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("talent.api.urls")),
     path("", include("secondments.api.urls")),
     path("", include("demotions.api.urls")),
+    path("", include("rounds.api.urls")),
 ]
 
 urlpatterns = [
@@ -34,5 +35,6 @@ urlpatterns = [
     path("talent/", include("talent.urls")),
     path("secondments/", include("secondments.urls")),
     path("demotions/", include("demotions.urls")),
+    path("rounds/", include("rounds.urls")),
     path("notifications/", include("notifications.urls")),
 ]
