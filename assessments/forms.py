@@ -44,6 +44,12 @@ def _required(label: str) -> dict:
     return {"required": f"请填写{label}。"}
 
 
+# Text boxes rather than <input type=number>: a browser silently blanks what a number box cannot
+# parse, so the row would say "请填写" instead of what is wrong with what was typed.
+DECIMAL_INPUT = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+INTEGER_INPUT = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+
 class SchemeItemForm(forms.Form):
     """One row of the items table: a blank row is ignored; a ticked 删除 row is dropped."""
 
@@ -56,6 +62,7 @@ class SchemeItemForm(forms.Form):
         max_digits=6,
         decimal_places=2,
         min_value=Decimal("0.01"),
+        widget=DECIMAL_INPUT,
         error_messages={
             **_required("满分"),
             "invalid": "满分应为数字。",
@@ -71,6 +78,7 @@ class SchemeItemForm(forms.Form):
         decimal_places=4,
         min_value=Decimal(0),
         initial=Decimal(1),
+        widget=DECIMAL_INPUT,
         error_messages={
             **_required("权重"),
             "invalid": "权重应为数字（如1或0.7）。",
@@ -91,6 +99,7 @@ class SchemeItemForm(forms.Form):
         min_value=0,
         max_value=999,
         required=False,
+        widget=INTEGER_INPUT,
         error_messages={"invalid": "排序应为整数。", "min_value": "排序不能为负数。", "max_value": "排序不能超过999。"},
     )
 
@@ -106,6 +115,7 @@ class SchemeBandForm(forms.Form):
         max_digits=6,
         decimal_places=2,
         min_value=Decimal(0),
+        widget=DECIMAL_INPUT,
         error_messages={
             **_required("最低分"),
             "invalid": "最低分应为数字。",
@@ -185,7 +195,7 @@ class SchemeRevisionForm(forms.Form):
 
     effective_from = forms.DateField(
         label="生效日期",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={**_required("生效日期"), "invalid": "生效日期格式应为 2026-07-01。"},
         help_text="该日期起开始的考核期间按新版本评分；已评分的结果仍按原版本。",
     )

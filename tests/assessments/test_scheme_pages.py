@@ -268,6 +268,7 @@ def test_the_new_scheme_page_starts_with_the_four_grades(client, world):
     page = client.get(reverse("assessments:scheme_new")).content.decode()
     assert page.count('name="bands-') >= 8 and "添加考核项目" in page
     assert 'name="region"' not in page  # a commission admin creates in their own region
+    assert 'name="effective_from" value="2026-07-10"' in page  # today, as a date box reads it
 
 
 def test_the_list_marks_the_version_in_force(client, world, monthly_scheme):
