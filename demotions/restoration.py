@@ -239,11 +239,11 @@ def _restoration_key(demotion_case: DemotionCase) -> str:
 def propose_restoration(*, demotion_case: DemotionCase, actor, reasons: str) -> DemotionCase:
     """The institution proposes restoring a demoted person to the original grade; the case then
     goes review → publicity → approval → execution (no comprehensive assessment, no committee)."""
-    from .services import propose_case  # services import this module for the publicity notice
+    from .services import StepNotPermitted, propose_case  # services import this module (publicity notice)
 
     demotion_case = DemotionCase.objects.select_for_update().get(pk=demotion_case.pk)
     if not can_act(actor, demotion_case, "propose"):
-        raise ApplicationError("您无权提议恢复聘任。")
+        raise StepNotPermitted("您无权提议恢复聘任。")
     reasons = (reasons or "").strip()
     if not reasons:
         raise ApplicationError("请填写提议恢复聘任的理由。", {"reasons": ["必填。"]})

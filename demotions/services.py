@@ -64,6 +64,13 @@ STEP_VERBS = {
 }
 
 
+class StepNotPermitted(ApplicationError):
+    """The actor's role may not take this step on this case (the API answers 403)."""
+
+    def __init__(self, message: str = "您无权办理此环节。", extra=None) -> None:
+        super().__init__(message, extra)
+
+
 # --- Shared checks --------------------------------------------------------------------------
 
 
@@ -95,14 +102,14 @@ def _check_transition(case: DemotionCase, step: str, actor) -> None:
     if not (meta.has_transition(case.state) and meta.conditions_met(case, case.state)):
         raise _wrong_state(case, step)
     if not has_transition_perm(method, actor):
-        raise ApplicationError("您无权办理此环节。")
+        raise StepNotPermitted()
 
 
 def _check_action(case: DemotionCase, step: str, actor, *, states: tuple[str, ...], verb: str) -> None:
     if case.state not in states:
         raise ApplicationError(f"案件当前处于“{case.get_state_display()}”环节，不能{verb}。")
     if not can_act(actor, case, step):
-        raise ApplicationError("您无权办理此环节。")
+        raise StepNotPermitted()
 
 
 def _take(case: DemotionCase, step: str, actor, description: str) -> None:
@@ -644,7 +651,7 @@ def dismiss_case(*, case: DemotionCase, actor, reason: str) -> DemotionCase:
 @transaction.atomic
 def _create_event(*, staff, actor, kind, date, description, accident_level) -> ConductEvent:
     if not can_change(actor, "conduct_event") or not visible_staff(actor).filter(pk=staff.pk).exists():
-        raise ApplicationError("您无权为该人员登记履职事件。")
+        raise StepNotPermitted("您无权为该人员登记履职事件。")
     errors: dict[str, list[str]] = {}
     description = _text(description)
     if kind not in EventKind.values:
