@@ -25,6 +25,7 @@ demo: migrate
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py load_duty_targets --instantiate
 	$(BIN)/python manage.py load_assessment_demo
+	$(BIN)/python manage.py load_demotion_demo
 
 ## Start the site on the embedded default (SQLite, Celery eager) with the demo data.
 run: demo
