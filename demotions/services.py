@@ -4,7 +4,12 @@ Every step: one transaction, the case row locked, the state and the actor's righ
 checked (django-fsm's transition permission = `demotions.permissions.can_act`), the inputs
 validated before anything is written, then the transition (logged by django-fsm-log with who and a
 short description) and the step's fields saved.  A refusal is an ApplicationError in Chinese and
-writes nothing.  Opening a case is the sweep's (`demotions.sweep`).
+writes nothing (StepNotPermitted, a subclass, when the actor's role may not take the step).
+Opening a case is the sweep's (`demotions.sweep`).
+
+Each step works on a freshly locked copy of the case and returns it; the instance passed in is
+left as it was (the FSM state field is protected, so read the case again rather than
+`refresh_from_db()`).
 """
 
 from __future__ import annotations
@@ -595,6 +600,11 @@ def execute_case(*, case: DemotionCase, actor, on: dt.date) -> Appointment:
     if on <= current.start:
         raise ApplicationError(
             f"执行日期须晚于原聘任开始日期（{current.start:%Y-%m-%d}）。", {"on": ["须晚于原聘任开始日期。"]}
+        )
+    approved_on = timezone.localdate(case.state_changed_at) if case.state_changed_at else None
+    if approved_on and on < approved_on:
+        raise ApplicationError(
+            f"执行日期不能早于卫健委批准日期（{approved_on:%Y-%m-%d}）。", {"on": ["不能早于批准日期。"]}
         )
     grade = target_grade(case)
     if grade is None:

@@ -154,3 +154,10 @@ def test_execution_to_a_senior_grade_gives_the_new_appointment_its_duty_targets(
     new = flow.do("execute", case)
     assert new.post_grade_id == 7
     assert new.duty_targets.exists()
+
+
+def test_execution_may_not_be_dated_before_the_approval(case, flow, actors):
+    case = flow.until(case, "execute")  # approved on 2026-06-10
+    with _on(dt.date(2026, 6, 12)), pytest.raises(ApplicationError, match="不能早于卫健委批准日期（2026-06-10）"):
+        services.execute_case(case=case, actor=actors[Role.HOSPITAL_HR], on=dt.date(2026, 6, 9))
+    assert fresh(case).state == CaseState.APPROVED

@@ -150,3 +150,33 @@ def test_a_restoration_goes_review_publicity_approval_execution_back_to_the_orig
     assert fresh(demoted).follow_up == ""
     ok, reasons = restoration_eligibility(fresh(demoted), as_of=dt.date(2026, 10, 16))
     assert not ok and "该人员已恢复聘任。" in reasons
+
+
+def test_follow_ups_run_a_constant_number_of_queries(world, senior, assess, django_assert_max_num_queries):
+    """Set-based: one executed demotion or five, the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from demotions.models import DemotionCase
+    from tests.demotions.factories import DemotionCaseFactory
+    from tests.factories import AppointmentFactory, StaffFactory
+
+    def demoted_person():
+        staff = StaffFactory(institution=world.hospital)
+        old = AppointmentFactory(staff=staff, status=AppointmentStatus.TERMINATED, end=dt.date(2026, 6, 30))
+        new = AppointmentFactory(staff=staff, start=dt.date(2026, 7, 1), end=dt.date(2028, 6, 30))
+        DutyTargetFactory(appointment=new, target_total=Decimal(8))
+        assess(staff, "2026Q3", "qualified")
+        return DemotionCaseFactory(
+            appointment=old, state=CaseState.EXECUTED, executed_on=dt.date(2026, 7, 1), new_appointment=new
+        )
+
+    demoted_person()
+    with CaptureQueriesContext(connection) as one:
+        evaluate_follow_ups(as_of=OCT_8)
+    for _ in range(4):
+        demoted_person()
+    DemotionCase.objects.update(follow_up="")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        result = evaluate_follow_ups(as_of=OCT_8)
+    assert result["evaluated"] == 5
