@@ -1,0 +1,99 @@
+"""The round board: where each institution stands, scoped to what the user reaches, with what is
+overdue; a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from rounds import services
+
+from .conftest import YEAR
+
+D = dt.date
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _rows(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'data-institution="([^"]+)"', html))
+
+
+def test_the_board_shows_each_institutions_progress(world, round_, scored, commission):
+    scored(round_, world.staff_in_dept, quantified=90)
+    services.propose(round=round_, institution=world.hospital, on=D(2027, 12, 10), actor=commission)
+    response = _client(commission).get(reverse("rounds:board", args=[round_.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert _rows(html) == {"策勒县人民医院", "人民医院分院", "策勒县中医医院"}  # gathered people or quotas
+    row = next(r for r in response.context["rows"] if r.institution_name == "策勒县人民医院")
+    assert (row.gathered, row.applications, row.reviewed, row.ranked, row.vacancies) == (1, 1, 1, 1, 2)
+    assert row.list_label == "拟定（待公示）"
+
+
+def test_hr_sees_only_its_institutions_on_the_board(world, round_, hr):
+    html = _client(hr).get(reverse("rounds:board", args=[round_.pk])).content.decode()
+    assert _rows(html) == {"策勒县人民医院", "人民医院分院"}
+
+
+def test_another_regions_round_is_a_404_and_not_listed(world, round_, commission):
+    from personnel.choices import Role
+    from rounds.services import open_round
+    from tests.factories import UserFactory
+
+    foreign_admin = UserFactory(username="wz", role=Role.COMMISSION_ADMIN, institution=world.foreign_hospital.parent)
+    foreign = open_round(region=world.foreign_region, year=YEAR, opened_on=D(2027, 12, 1), actor=foreign_admin)
+    assert _client(commission).get(reverse("rounds:board", args=[foreign.pk])).status_code == 404
+    assert foreign.name not in _client(commission).get(reverse("rounds:list")).content.decode()
+
+
+def test_after_the_new_term_starts_undecided_people_are_overdue(world, round_, commission, time_machine):
+    time_machine.move_to(dt.datetime(2028, 1, 5, 10, tzinfo=SHANGHAI))
+    response = _client(commission).get(reverse("rounds:board", args=[round_.pk]))
+    html = response.content.decode()
+    assert "新聘期已开始，1人既未签约也未登记期满处理" in html
+    assert response.context["overdue_count"] == 3
+
+
+def test_a_publicity_past_its_last_working_day_is_overdue(world, round_, scored, commission, time_machine):
+    scored(round_, world.staff_in_dept, quantified=90)
+    services.propose(round=round_, institution=world.hospital, on=D(2027, 12, 10), actor=commission)
+    services.start_list_publicity(proposed_list=round_.lists.get(), starts_on=D(2027, 12, 13), actor=commission)
+    time_machine.move_to(dt.datetime(2027, 12, 22, 10, tzinfo=SHANGHAI))
+    html = _client(commission).get(reverse("rounds:board", args=[round_.pk])).content.decode()
+    assert "公示期已于2027-12-17届满，尚未结束公示" in html
+
+
+def test_the_board_takes_the_same_number_of_queries_for_more_institutions(
+    world, round_, quota, person, commission, grade
+):
+    client = _client(commission)
+    path = reverse("rounds:board", args=[round_.pk])
+    client.get(path)
+    with CaptureQueriesContext(connection) as few:
+        client.get(path)
+    for institution in (world.township, world.branch, world.other_hospital):
+        quota(institution, 8, 3)
+        services.apply(
+            round=round_,
+            staff=person(f"{institution.code}甲", institution=institution),
+            post_grade=grade(8),
+            applied_on=D(2027, 12, 5),
+            actor=commission,
+        )
+    with CaptureQueriesContext(connection) as more:
+        client.get(path)
+    assert len(more.captured_queries) == len(few.captured_queries)
