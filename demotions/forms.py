@@ -66,7 +66,7 @@ class BoardFilterForm(forms.Form):
 
 
 class EvidenceForm(forms.Form):
-    files = MultipleFileField(label="材料文件", help_text="可多选；PDF、图片、Word 等，单个不超过20MB。")
+    files = MultipleFileField(label="材料文件", help_text="可多选；PDF、JPG、PNG、DOCX、XLSX，单个不超过20MB。")
     description = forms.CharField(label="说明", max_length=200, required=False)
 
 
@@ -74,7 +74,11 @@ class ProposeForm(forms.Form):
     reasons = forms.CharField(
         label="提议理由", widget=forms.Textarea(attrs=TEXTAREA), help_text="党支部提议高职低聘的事实与依据。"
     )
-    files = MultipleFileField(label="证明材料", required=False, help_text="可多选，随提议一并存档。")
+    files = MultipleFileField(
+        label="证明材料",
+        required=False,
+        help_text="可多选（PDF、JPG、PNG、DOCX、XLSX），随提议存档；高职低聘须至少一份。",
+    )
 
 
 class ReviewForm(forms.Form):
@@ -219,7 +223,7 @@ class EventForm(forms.Form):
         self.fields["staff"].label_from_instance = lambda s: (
             f"{s.name}（{s.institution.name}{'·' + s.department.name if s.department_id else ''}，{s.employee_no}）"
         )
-        label_blank_choices(self, "请选择")
+        self.fields["staff"].empty_label = "请选择（可输入姓名的首字查找）"
 
     def clean(self):
         cleaned = super().clean()

@@ -29,7 +29,8 @@ from django_fsm_log.models import StateLog
 
 from personnel.errors import ApplicationError
 from personnel.forms import apply_application_error
-from personnel.views import ScopedMixin
+from personnel.scoping import can_read
+from personnel.views import DashboardCard, ScopedMixin, register_dashboard_cards
 
 from . import exports
 from .choices import OPEN_STATES, CaseKind, CaseState, RectificationStatus
@@ -678,3 +679,28 @@ def _running_publicities(cases: list[DemotionCase]):
         object_id__in=[c.pk for c in cases],
         status=PublicityStatus.RUNNING,
     )
+
+
+@register_dashboard_cards
+def demotion_cards(user) -> list[DashboardCard]:
+    """Cases in progress (and how many sit past their step's due date), open rectifications."""
+    if not can_read(user, "demotion_case"):
+        return []
+    today = timezone.localdate()
+    late = today - dt.timedelta(days=step_days())
+    overdue = (
+        Q(step_due__lt=today)
+        | Q(step_due__isnull=True, state_changed_at__date__lt=late)
+        | Q(step_due__isnull=True, state_changed_at__isnull=True, opened_on__lt=late)
+    )
+    counts = visible_cases(user).aggregate(
+        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+        overdue=Count("pk", filter=Q(state__in=OPEN_STATES) & overdue),
+    )
+    rectifications = visible_rectifications(user).filter(status=RectificationStatus.OPEN).count()
+    board = reverse("demotions:board")
+    note = f"{counts['overdue']}件当前环节已逾期" if counts["overdue"] else "各环节均在期限内"
+    return [
+        DashboardCard("高职低聘在办案件", counts["open"], board, note, alert=counts["overdue"] > 0),
+        DashboardCard("整改中", rectifications, f"{board}?tab=rectifications", "整改期满未完成的次日立案"),
+    ]

@@ -146,3 +146,18 @@ def test_the_navigation_offers_the_board_to_roles_that_read_cases(world):
     for role in (Role.COMMISSION_ADMIN, Role.HOSPITAL_HR, Role.DEPARTMENT_HEAD, Role.STAFF):
         html = _client(world.users[role]).get(reverse("home")).content.decode()
         assert f'href="{reverse("demotions:board")}"' in html
+
+
+def test_the_home_page_counts_cases_in_progress_and_overdue_ones_as_the_board_does(world, senior):
+    DemotionCaseFactory(appointment=senior, state=CaseState.PROPOSED, step_due=TODAY - dt.timedelta(1))
+    DemotionCaseFactory(appointment=senior, state_changed_at=_entered(16))
+    DemotionCaseFactory(appointment=senior, opened_on=TODAY - dt.timedelta(16))  # never moved: since opening
+    DemotionCaseFactory(appointment=senior, state_changed_at=_entered(3))
+    DemotionCaseFactory(appointment=senior, state=CaseState.EXECUTED, step_due=TODAY - dt.timedelta(30))
+    RectificationFactory(appointment=senior)
+    c = _client(world.users[Role.HOSPITAL_HR])
+    cards = {card.label: card for card in c.get(reverse("home")).context["cards"]}
+    assert cards["高职低聘在办案件"].value == 4
+    assert cards["高职低聘在办案件"].note == "3件当前环节已逾期" and cards["高职低聘在办案件"].alert
+    assert cards["整改中"].value == 1
+    assert c.get(reverse("demotions:board")).context["overdue_count"] == 3
