@@ -4,12 +4,16 @@ carries the per-group tally."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rest_framework import serializers
 
 from personnel.api.mixins import ScopedPrimaryKeyRelatedField
 from personnel.models import PostGrade, Staff
 from personnel.scoping import can_change, visible_staff
 from publicity.models import Objection, Publicity
+from publicity.selectors import is_approximate, may_end_from
+from publicity.workdays import FALLBACK_NOTE
 
 from ..choices import EventKind
 from ..models import CaseEvidence, ConductEvent, DemotionCase, Rectification, RectificationItem
@@ -122,6 +126,16 @@ class ObjectionSerializer(serializers.ModelSerializer):
 class PublicitySerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
     objections = ObjectionSerializer(many=True, read_only=True, label="异议")
+    may_end_from = serializers.SerializerMethodField(label="最早可结束日期")
+    calendar_note = serializers.SerializerMethodField(
+        label="工作日计算说明", help_text="公示期所在年度的国务院节假日安排尚未收录时，按周一至周五计算并在此说明。"
+    )
+
+    def get_may_end_from(self, publicity) -> dt.date:
+        return may_end_from(publicity)
+
+    def get_calendar_note(self, publicity) -> str:
+        return FALLBACK_NOTE if is_approximate(publicity) else ""
 
     class Meta:
         model = Publicity
@@ -135,6 +149,8 @@ class PublicitySerializer(serializers.ModelSerializer):
             "status",
             "status_display",
             "ended_at",
+            "may_end_from",
+            "calendar_note",
             "objections",
         ]
         read_only_fields = fields

@@ -207,7 +207,12 @@ def test_a_case_walks_through_the_api_and_ballots_come_back_only_as_a_tally(case
         assert_status(admin.post(_step(case.pk, "decide"), decision, format="json"), 200)
         response = admin.post(_step(case.pk, "start-publicity"), {"starts_on": "2026-06-01"}, format="json")
         assert_status(response, 200)
-        assert response.json()["publicities"][0]["ends_on"] == "2026-06-05"
+        publicity = response.json()["publicities"][0]
+        assert (publicity["ends_on"], publicity["may_end_from"], publicity["calendar_note"]) == (
+            "2026-06-05",
+            "2026-06-06",
+            "",
+        )
     with _on(dt.date(2026, 6, 3)):
         objection = {"lodged_on": "2026-06-03", "lodged_by_name": "赵六", "content": "有异议", "contact": "139"}
         response = hr.post(_step(case.pk, "objections"), objection, format="json")
