@@ -8,5 +8,9 @@ app_name = "rounds"
 
 urlpatterns = [
     path("", views.RoundListView.as_view(), name="list"),
+    path("open/", views.OpenRoundView.as_view(), name="open"),
     path("<int:pk>/", views.RoundBoardView.as_view(), name="board"),
+    path("<int:pk>/applications/", views.ApplicationsView.as_view(), name="applications"),
+    path("<int:pk>/step/<slug:step>/", views.StepView.as_view(), name="step"),
+    path("agreements/<int:pk>/pdf/", views.AgreementPdfView.as_view(), name="agreement_pdf"),
 ]

@@ -7,19 +7,33 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
+from django import forms
+from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
 from django.views.generic import TemplateView
 
-from personnel.scoping import visible_institutions
+from personnel.choices import StaffStatus
+from personnel.errors import ApplicationError
+from personnel.scoping import visible_institutions, visible_staff
 from personnel.views import ScopedMixin
 from publicity.models import PublicityStatus
 
+from . import services
+from .agreements import agreement_pdf
 from .choices import ApplicationStatus, ListStatus
-from .models import Application, AppointmentRound
-from .selectors import vacancies, visible_lists, visible_rounds
+from .forms import ApplyForm, ApproveForm, DateForm, OpenRoundForm, ProposeForm, QualifyForm, ScoreForm, SignForm
+from .models import Agreement, Application, AppointmentRound, ProposedList
+from .permissions import role_may
+from .selectors import vacancies, visible_agreements, visible_applications, visible_lists, visible_rounds
 
 NAV = "round"
 S = ApplicationStatus
@@ -38,6 +52,8 @@ class BoardRow:
     signed: int = 0
     approved_unsigned: int = 0
     vacancies: int = 0
+    placed: int = 0
+    list_id: int | None = None
     list_status: str = ""
     list_label: str = "未拟定"
     publicity_ends_on: dt.date | None = None
@@ -52,6 +68,8 @@ class RoundListView(ScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["rounds"] = visible_rounds(self.request.user).select_related("region").order_by("-year")
+        if role_may(self.request.user, "open_round"):
+            context["open_form"] = OpenRoundForm(initial={"opened_on": timezone.localdate()})
         return context
 
 
@@ -100,10 +118,11 @@ def board_rows(user, round_: AppointmentRound, *, today: dt.date) -> list[BoardR
     for v in vacancies(round_):
         if v.institution_id in names:
             row(v.institution_id).vacancies += v.vacancies
+            row(v.institution_id).placed += v.placed
     lists = visible_lists(user).filter(round=round_).prefetch_related("publicities")
     for lst in lists:
         r = row(lst.institution_id)
-        r.list_status, r.list_label = lst.status, lst.get_status_display()
+        r.list_id, r.list_status, r.list_label = lst.pk, lst.status, lst.get_status_display()
         running = [p for p in lst.publicities.all() if p.status == PublicityStatus.RUNNING]
         if running:
             r.publicity_ends_on = running[0].ends_on
@@ -137,6 +156,7 @@ class RoundBoardView(ScopedMixin, TemplateView):
                 "rows": rows,
                 "today": today,
                 "overdue_count": sum(1 for r in rows if r.overdue),
+                "can_steer": role_may(user, "propose"),
                 "totals": {
                     key: sum(getattr(r, key) for r in rows)
                     for key in ("gathered", "undecided", "applications", "reviewed", "ranked", "approved", "signed")
@@ -144,3 +164,216 @@ class RoundBoardView(ScopedMixin, TemplateView):
             }
         )
         return context
+
+
+# --- The steps, from the pages --------------------------------------------------------------------
+
+
+class OpenRoundView(ScopedMixin, View):
+    """The commission opens the year's round from the list page."""
+
+    resource = "round"
+    action = "change"
+
+    def post(self, request, *args, **kwargs):
+        form = OpenRoundForm(request.POST)
+        if not form.is_valid():
+            _form_errors(request, form)
+            return redirect("rounds:list")
+        try:
+            round_ = services.open_round(
+                region=request.user.institution.region, actor=request.user, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("rounds:list")
+        messages.success(request, f"已启动{round_.name}，纳入{round_.candidates.count()}人。")
+        return redirect("rounds:board", pk=round_.pk)
+
+
+@dataclass
+class ApplicationRow:
+    application: Application
+    agreement: Agreement | None
+    step_forms: dict[str, forms.Form]
+
+
+class ApplicationsView(ScopedMixin, TemplateView):
+    """A round's applications the user reaches, with the form of the next step for whoever may take it."""
+
+    template_name = "rounds/applications.html"
+    resource = "round_application"
+    nav_active = NAV
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        round_ = get_object_or_404(visible_rounds(user), pk=kwargs["pk"])
+        apps = (
+            visible_applications(user)
+            .filter(round=round_)
+            .select_related("staff", "institution", "post_grade", "agreement")
+            .order_by("institution__path", "post_grade_id", "rank", "pk")
+        )
+        rows = []
+        for a in apps:
+            step_forms: dict[str, forms.Form] = {}
+            if a.status == S.SUBMITTED and role_may(user, "qualify"):
+                step_forms["qualify"] = QualifyForm(prefix=f"a{a.pk}")
+            if a.status == S.QUALIFIED and role_may(user, "score"):
+                step_forms["score"] = ScoreForm(prefix=f"a{a.pk}")
+            agreement = getattr(a, "agreement", None)
+            if a.status == S.APPROVED and role_may(user, "generate_agreement") and agreement is None:
+                step_forms["generate"] = forms.Form()
+            if a.status == S.APPROVED and agreement is not None and role_may(user, "sign_agreement"):
+                step_forms["sign"] = SignForm(prefix=f"a{a.pk}", initial={"signed_on": timezone.localdate()})
+            rows.append(ApplicationRow(application=a, agreement=agreement, step_forms=step_forms))
+        staff_qs = visible_staff(user).filter(status=StaffStatus.ON_DUTY).order_by("institution_id", "employee_no")
+        apply_form = None
+        if round_.status == "open" and role_may(user, "apply") and staff_qs.exists():
+            apply_form = ApplyForm(
+                staff_queryset=staff_qs,
+                initial={"applied_on": timezone.localdate(), "staff": user.staff_id if user.staff_id else None},
+            )
+        context.update({"round": round_, "rows": rows, "apply_form": apply_form})
+        return context
+
+
+STEPS = {"apply", "qualify", "score", "generate", "sign", "propose", "start_publicity", "end_publicity", "approve"}
+
+
+class StepView(ScopedMixin, View):
+    """POST one step of a round; a refusal comes back as the service's Chinese message."""
+
+    resource = "round"
+
+    def post(self, request, *args, **kwargs):
+        user = request.user
+        round_ = get_object_or_404(visible_rounds(user), pk=kwargs["pk"])
+        step = kwargs["step"]
+        if step not in STEPS:
+            raise Http404
+        back = request.POST.get("next") or reverse("rounds:board", args=[round_.pk])
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("rounds:board", args=[round_.pk])
+        try:
+            done = getattr(self, f"do_{step}")(request, round_)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        except _Invalid as invalid:
+            _form_errors(request, invalid.form)
+        else:
+            messages.success(request, done)
+        return redirect(back)
+
+    # Applications -------------------------------------------------------------------------------
+
+    def _application(self, request, round_) -> Application:
+        return get_object_or_404(
+            visible_applications(request.user).filter(round=round_), pk=request.POST.get("application")
+        )
+
+    def do_apply(self, request, round_) -> str:
+        staff_qs = visible_staff(request.user).filter(status=StaffStatus.ON_DUTY)
+        form = _valid(ApplyForm(request.POST, staff_queryset=staff_qs))
+        a = services.apply(round=round_, actor=request.user, **form.cleaned_data)
+        return f"{a.staff.name}已申报{a.post_grade.name}。"
+
+    def do_qualify(self, request, round_) -> str:
+        a = self._application(request, round_)
+        form = _valid(QualifyForm(request.POST, prefix=f"a{a.pk}"))
+        a = services.qualify(
+            application=a,
+            qualified=form.cleaned_data["decision"] == "pass",
+            note=form.cleaned_data["note"],
+            actor=request.user,
+        )
+        return f"{a.staff.name}：{a.get_status_display()}。"
+
+    @transaction.atomic
+    def do_score(self, request, round_) -> str:
+        a = self._application(request, round_)
+        form = _valid(ScoreForm(request.POST, prefix=f"a{a.pk}"))
+        services.record_ballots(application=a, ballots=form.ballots(), actor=request.user)
+        data = {k: v for k, v in form.cleaned_data.items() if not k.startswith("ballots_")}
+        a = services.score(application=a, actor=request.user, **data)
+        return f"{a.staff.name}综合得分{a.combined_score}。"
+
+    def do_generate(self, request, round_) -> str:
+        agreement = services.generate_agreement(application=self._application(request, round_), actor=request.user)
+        return f"已生成聘任协议{agreement.number}。"
+
+    def do_sign(self, request, round_) -> str:
+        a = self._application(request, round_)
+        form = _valid(SignForm(request.POST, request.FILES, prefix=f"a{a.pk}"))
+        agreement = get_object_or_404(visible_agreements(request.user), application=a)
+        services.sign_agreement(agreement=agreement, actor=request.user, **form.cleaned_data)
+        return f"{a.staff.name}的聘任协议已登记签订，新聘任自{agreement.term_start:%Y-%m-%d}起。"
+
+    # Lists --------------------------------------------------------------------------------------
+
+    def do_propose(self, request, round_) -> str:
+        form = _valid(ProposeForm(request.POST))
+        institution = get_object_or_404(visible_institutions(request.user), pk=form.cleaned_data["institution"])
+        lst = services.propose(round=round_, institution=institution, on=form.cleaned_data["on"], actor=request.user)
+        return f"{institution.name}拟聘任{lst.applications.count()}人。"
+
+    def _list(self, request, round_) -> ProposedList:
+        return get_object_or_404(visible_lists(request.user).filter(round=round_), pk=request.POST.get("list"))
+
+    def do_start_publicity(self, request, round_) -> str:
+        lst = self._list(request, round_)
+        form = _valid(DateForm(request.POST, prefix=f"l{lst.pk}"))
+        p = services.start_list_publicity(proposed_list=lst, starts_on=form.cleaned_data["on"], actor=request.user)
+        return f"已发起公示，至{p.ends_on:%Y-%m-%d}（{p.working_days}个工作日）。"
+
+    def do_end_publicity(self, request, round_) -> str:
+        lst = self._list(request, round_)
+        form = _valid(DateForm(request.POST, prefix=f"e{lst.pk}"))
+        services.end_list_publicity(proposed_list=lst, on=form.cleaned_data["on"], actor=request.user)
+        return "公示已结束。"
+
+    def do_approve(self, request, round_) -> str:
+        lst = self._list(request, round_)
+        form = _valid(ApproveForm(request.POST, prefix=f"p{lst.pk}"))
+        services.approve_list(
+            proposed_list=lst,
+            approved_on=form.cleaned_data["on"],
+            document=form.cleaned_data["document"],
+            actor=request.user,
+        )
+        return "名单已审批。"
+
+
+class _Invalid(Exception):
+    def __init__(self, form) -> None:
+        super().__init__("invalid form")
+        self.form = form
+
+
+def _valid(form):
+    if not form.is_valid():
+        raise _Invalid(form)
+    return form
+
+
+def _form_errors(request, form) -> None:
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}：{error}" if label else error)
+
+
+class AgreementPdfView(ScopedMixin, View):
+    """The agreement PDF, for whoever reaches the application (staff: their own)."""
+
+    resource = "agreement"
+
+    def get(self, request, *args, **kwargs):
+        agreement = get_object_or_404(
+            visible_agreements(request.user).select_related("application__staff"), pk=kwargs["pk"]
+        )
+        response = HttpResponse(agreement_pdf(agreement), content_type="application/pdf")
+        name = f"聘任协议-{agreement.application.staff.name}-{agreement.number}.pdf"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return response

@@ -97,3 +97,42 @@ def test_the_board_takes_the_same_number_of_queries_for_more_institutions(
     with CaptureQueriesContext(connection) as more:
         client.get(path)
     assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def test_a_step_the_role_may_not_take_is_refused_with_its_reason_and_nothing_changes(world, round_, grade, commission):
+    from rounds.choices import ApplicationStatus
+    from rounds.models import Application
+
+    a = services.apply(
+        round=round_, staff=world.staff_in_dept, post_grade=grade(8), applied_on=D(2027, 12, 5), actor=commission
+    )
+    client = _client(world.users["staff"])
+    response = client.post(
+        reverse("rounds:step", args=[round_.pk, "qualify"]),
+        {"application": a.pk, f"a{a.pk}-decision": "pass"},
+        follow=True,
+    )
+    assert "当前角色无权资格审查" in response.content.decode()
+    assert Application.objects.get(pk=a.pk).status == ApplicationStatus.SUBMITTED
+
+
+def test_a_step_on_an_application_out_of_reach_is_a_404(world, round_, quota, grade, commission, hr):
+    quota(world.other_hospital, 8, 1)
+    a = services.apply(
+        round=round_, staff=world.staff_other_hospital, post_grade=grade(8), applied_on=D(2027, 12, 5), actor=commission
+    )
+    response = _client(hr).post(
+        reverse("rounds:step", args=[round_.pk, "qualify"]), {"application": a.pk, f"a{a.pk}-decision": "pass"}
+    )
+    assert response.status_code == 404
+
+
+def test_staff_download_only_their_own_agreement(world, round_, scored, commission):
+    from tests.rounds.test_api import _agreement_for
+
+    own = _agreement_for(scored(round_, world.staff_in_dept, quantified=90))
+    staff_client = _client(world.users["staff"])
+    response = staff_client.get(reverse("rounds:agreement_pdf", args=[own.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    other = _agreement_for(scored(round_, world.staff_other_dept, quantified=80))
+    assert staff_client.get(reverse("rounds:agreement_pdf", args=[other.pk])).status_code == 404
