@@ -286,3 +286,32 @@ def test_the_list_marks_the_version_in_force(client, world, monthly_scheme):
 def test_the_period_page_links_to_the_schemes(client, world):
     login(client, world, Role.DEPARTMENT_HEAD)
     assert reverse("assessments:schemes") in client.get(reverse("assessments:periods")).content.decode()
+
+
+def test_a_superuser_picks_the_region_of_a_new_scheme(client, world):
+    root = UserFactory(username="root", is_superuser=True, is_staff=True, role="", institution=None)
+    client.force_login(root)
+    data = revision_post(None, effective_from="2026-07-01")
+    data.update({"code": "quarterly-hr", "name": "单位季度考核", "kind": "quarterly"})
+    response = client.post(reverse("assessments:scheme_new"), data)
+    assert response.status_code == 400 and "请选择地区" in response.content.decode()
+    data["region"] = str(world.foreign_region.pk)
+    assert client.post(reverse("assessments:scheme_new"), data).status_code == 302
+    assert Scheme.objects.get(code="quarterly-hr").region == world.foreign_region
+
+
+def test_the_scheme_pages_run_a_fixed_number_of_queries(client, world, monthly_scheme, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.services import revise_scheme
+
+    login(client, world, Role.HOSPITAL_HR)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("assessments:schemes"))
+        client.get(reverse("assessments:scheme", args=[monthly_scheme.pk]))
+    for day in range(2, 12):
+        revise_scheme(scheme=monthly_scheme, effective_from=dt.date(2026, 1, day), note=f"第{day}次")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("assessments:schemes"))
+        client.get(reverse("assessments:scheme", args=[monthly_scheme.pk]))
