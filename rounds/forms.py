@@ -9,6 +9,8 @@ from django import forms
 from demotions.choices import BallotGroup
 from personnel.models import PostGrade, Staff
 
+from .choices import EndingOutcome
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -83,6 +85,13 @@ class ApproveForm(forms.Form):
 class ProposeForm(forms.Form):
     institution = forms.IntegerField(widget=forms.HiddenInput)
     on = forms.DateField(label="拟定日期", widget=DATE)
+
+
+class EndingDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label="处理结果", choices=EndingOutcome.choices)
+    post_grade = forms.ModelChoiceField(label="低聘岗位等级", queryset=PostGrade.objects.all(), required=False)
+    note = forms.CharField(label="说明")
+    decided_on = forms.DateField(label="决定日期", widget=DATE)
 
 
 class SignForm(forms.Form):

@@ -30,10 +30,28 @@ from publicity.models import PublicityStatus
 from . import services
 from .agreements import agreement_pdf
 from .choices import ApplicationStatus, ListStatus
-from .forms import ApplyForm, ApproveForm, DateForm, OpenRoundForm, ProposeForm, QualifyForm, ScoreForm, SignForm
+from .forms import (
+    ApplyForm,
+    ApproveForm,
+    DateForm,
+    EndingDecisionForm,
+    OpenRoundForm,
+    ProposeForm,
+    QualifyForm,
+    ScoreForm,
+    SignForm,
+)
 from .models import Agreement, Application, AppointmentRound, ProposedList
 from .permissions import role_may
-from .selectors import vacancies, visible_agreements, visible_applications, visible_lists, visible_rounds
+from .selectors import (
+    undecided_candidates,
+    vacancies,
+    visible_agreements,
+    visible_applications,
+    visible_candidates,
+    visible_lists,
+    visible_rounds,
+)
 
 NAV = "round"
 S = ApplicationStatus
@@ -157,6 +175,12 @@ class RoundBoardView(ScopedMixin, TemplateView):
                 "today": today,
                 "overdue_count": sum(1 for r in rows if r.overdue),
                 "can_steer": role_may(user, "propose"),
+                "undecided": [
+                    (c, EndingDecisionForm(prefix=f"c{c.pk}", initial={"decided_on": today}))
+                    for c in undecided_candidates(round_).filter(pk__in=visible_candidates(user).values("pk"))
+                ]
+                if role_may(user, "decide_ending")
+                else [],
                 "totals": {
                     key: sum(getattr(r, key) for r in rows)
                     for key in ("gathered", "undecided", "applications", "reviewed", "ranked", "approved", "signed")
@@ -239,7 +263,18 @@ class ApplicationsView(ScopedMixin, TemplateView):
         return context
 
 
-STEPS = {"apply", "qualify", "score", "generate", "sign", "propose", "start_publicity", "end_publicity", "approve"}
+STEPS = {
+    "decide",
+    "apply",
+    "qualify",
+    "score",
+    "generate",
+    "sign",
+    "propose",
+    "start_publicity",
+    "end_publicity",
+    "approve",
+}
 
 
 class StepView(ScopedMixin, View):
@@ -309,6 +344,14 @@ class StepView(ScopedMixin, View):
         agreement = get_object_or_404(visible_agreements(request.user), application=a)
         services.sign_agreement(agreement=agreement, actor=request.user, **form.cleaned_data)
         return f"{a.staff.name}的聘任协议已登记签订，新聘任自{agreement.term_start:%Y-%m-%d}起。"
+
+    def do_decide(self, request, round_) -> str:
+        candidate = get_object_or_404(
+            visible_candidates(request.user).filter(round=round_), pk=request.POST.get("candidate")
+        )
+        form = _valid(EndingDecisionForm(request.POST, prefix=f"c{candidate.pk}"))
+        decision = services.record_ending_decision(candidate=candidate, actor=request.user, **form.cleaned_data)
+        return f"已登记{candidate.staff.name}的期满处理：{decision.get_outcome_display()}。"
 
     # Lists --------------------------------------------------------------------------------------
 

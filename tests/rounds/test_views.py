@@ -136,3 +136,23 @@ def test_staff_download_only_their_own_agreement(world, round_, scored, commissi
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     other = _agreement_for(scored(round_, world.staff_other_dept, quantified=80))
     assert staff_client.get(reverse("rounds:agreement_pdf", args=[other.pk])).status_code == 404
+
+
+def test_hr_records_an_ending_decision_from_the_board(world, round_, grade, hr):
+    path = reverse("rounds:board", args=[round_.pk])
+    page = _client(hr).get(path).content.decode()
+    assert 'data-candidate="张伟"' in page and 'data-candidate="刘洋"' not in page  # HR's reach only
+    candidate = round_.candidates.get(staff=world.staff_branch)
+    response = _client(hr).post(
+        reverse("rounds:step", args=[round_.pk, "decide"]),
+        {
+            "candidate": candidate.pk,
+            f"c{candidate.pk}-outcome": "special_post",
+            f"c{candidate.pk}-note": "转聘特设岗位",
+            f"c{candidate.pk}-decided_on": "2027-12-30",
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "已登记张伟的期满处理：特设岗位" in html
+    assert 'data-candidate="张伟"' not in html
