@@ -100,8 +100,11 @@ def _wrong_state(case: DemotionCase, step: str) -> ApplicationError:
 
 
 def _check_transition(case: DemotionCase, step: str, actor) -> None:
-    """The case is in a state the step leaves from (and its conditions hold), and the actor may
-    take the step on this case."""
+    """The actor may take the step on this case (role, reach — checked first, so nobody learns
+    the state of a case they may not act on), the case is in a state the step leaves from (and its
+    conditions hold), and the FSM's transition permission agrees."""
+    if not can_act(actor, case, step):
+        raise StepNotPermitted()
     method = getattr(case, step)
     meta = method._django_fsm
     if not (meta.has_transition(case.state) and meta.conditions_met(case, case.state)):
@@ -111,10 +114,10 @@ def _check_transition(case: DemotionCase, step: str, actor) -> None:
 
 
 def _check_action(case: DemotionCase, step: str, actor, *, states: tuple[str, ...], verb: str) -> None:
-    if case.state not in states:
-        raise ApplicationError(f"案件当前处于“{case.get_state_display()}”环节，不能{verb}。")
     if not can_act(actor, case, step):
         raise StepNotPermitted()
+    if case.state not in states:
+        raise ApplicationError(f"案件当前处于“{case.get_state_display()}”环节，不能{verb}。")
 
 
 def _take(case: DemotionCase, step: str, actor, description: str) -> None:
@@ -300,9 +303,9 @@ def record_ballots(*, case: DemotionCase, actor, ballots: dict[str, list]) -> di
     Ballots carry no voter and are stored in shuffled order, so not even the row order follows
     the order they were cast in."""
     case = _lock(case)
+    _check_action(case, "record_ballots", actor, states=(CaseState.REVIEWED,), verb="录入民主测评")
     if case.kind != CaseKind.DEMOTION:
         raise ApplicationError("恢复聘任案件不进行民主测评。")
-    _check_action(case, "record_ballots", actor, states=(CaseState.REVIEWED,), verb="录入民主测评")
     if not isinstance(ballots, dict) or not ballots:
         raise ApplicationError("请按测评人类别录入民主测评得分。", {"ballots": ["必填。"]})
     rows = []

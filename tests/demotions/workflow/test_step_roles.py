@@ -120,3 +120,11 @@ def test_evidence_is_uploaded_only_by_the_commission_or_the_institution(case, ac
         services.add_evidence(case=case, actor=actors[role], files=[pdf()])
     assert not case.evidence.exists()
     assert len(services.add_evidence(case=case, actor=actors[Role.HOSPITAL_HR], files=[pdf()])) == 1
+
+
+def test_a_refusal_for_a_case_out_of_reach_does_not_tell_its_state(case, flow, actors):
+    case = flow.until(case, "approve")
+    for step in ("propose", "approve", "dismiss"):
+        with pytest.raises(ApplicationError) as refused:
+            flow.do(step, case, actor=actors[OTHER_HR])
+        assert refused.value.message == "您无权办理此环节。"
