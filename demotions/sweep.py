@@ -353,8 +353,7 @@ class _Chunk:
         sql = f"""
             SELECT i.id, r.id, r.staff_id, r."deadline", t.code, t.alternative_group, t.name, i.required,
                 (SELECT COALESCE(SUM(w.quantity), 0) FROM {WorkloadRecord._meta.db_table} w
-                   JOIN {WorkloadMetric._meta.db_table} m ON m.id = w.metric_id
-                  WHERE w.staff_id = r.staff_id AND m.code = t.metric
+                  WHERE w.staff_id = r.staff_id AND w.metric_id = m.id
                     AND w."date" >= ap."start" AND w."date" <= {upto}),
                 (SELECT COALESCE(SUM(e.quantity), 0) FROM {TargetProgressEntry._meta.db_table} e
                   WHERE e.target_id = t.id AND e."month" <= {upto})
@@ -362,6 +361,7 @@ class _Chunk:
             JOIN {Rectification._meta.db_table} r ON r.id = i.rectification_id
             JOIN {DutyTarget._meta.db_table} t ON t.id = i.target_id
             JOIN {Appointment._meta.db_table} ap ON ap.id = r.appointment_id
+            LEFT JOIN {WorkloadMetric._meta.db_table} m ON m.code = t.metric
             WHERE r.status = %s AND {staff_sql}
             ORDER BY r.id, t."order", t.code
         """  # noqa: S608 — table names from the models' _meta, every value a parameter
@@ -452,8 +452,7 @@ class _Chunk:
             SELECT l.staff_id, l.assessment_id, l.period_id, l.p_end, l.p_year, l.p_number,
                    t.id, t.code, t.alternative_group, t.name, t.target_total, t.milestones,
                 (SELECT COALESCE(SUM(w.quantity), 0) FROM {WorkloadRecord._meta.db_table} w
-                   JOIN {WorkloadMetric._meta.db_table} m ON m.id = w.metric_id
-                  WHERE w.staff_id = l.staff_id AND m.code = t.metric
+                  WHERE w.staff_id = l.staff_id AND w.metric_id = m.id
                     AND w."date" >= ap."start" AND w."date" <= {upto}),
                 (SELECT COALESCE(SUM(e.quantity), 0) FROM {TargetProgressEntry._meta.db_table} e
                   WHERE e.target_id = t.id AND e."month" <= {upto})
@@ -461,6 +460,7 @@ class _Chunk:
             JOIN {Appointment._meta.db_table} ap
               ON ap.staff_id = l.staff_id AND ap.status = %s AND l.p_end >= ap."start"
             JOIN {DutyTarget._meta.db_table} t ON t.appointment_id = ap.id
+            LEFT JOIN {WorkloadMetric._meta.db_table} m ON m.code = t.metric
             WHERE NOT EXISTS (
                 SELECT 1 FROM {Rectification._meta.db_table} r WHERE r.staff_id = l.staff_id AND r.period_id = l.period_id
             )
@@ -801,7 +801,9 @@ class _Chunk:
         for rect_id, staff_id, deadline, year, number in rows:
             person = self.people[staff_id]
             recipients = [own.get(staff_id), *heads.get(person.department_id, [])]
-            recipients += [u for u in hr if person.institution_path.startswith(u.institution.path)]
+            recipients += [
+                u for u in hr if u.institution.path and person.institution_path.startswith(u.institution.path)
+            ]
             left = (deadline - self.as_of).days
             for n in days:
                 if self.as_of < deadline - dt.timedelta(days=n):
