@@ -82,6 +82,17 @@ class ApproveForm(forms.Form):
     document = forms.CharField(label="批复文号", required=False, max_length=64)
 
 
+class ObjectionForm(forms.Form):
+    lodged_on = forms.DateField(label="提出日期", widget=DATE)
+    lodged_by_name = forms.CharField(label="异议人", max_length=64, help_text="可填“匿名”")
+    content = forms.CharField(label="异议内容")
+    contact = forms.CharField(label="联系方式", required=False, max_length=64)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label="核查答复")
+
+
 class ProposeForm(forms.Form):
     institution = forms.IntegerField(widget=forms.HiddenInput)
     on = forms.DateField(label="拟定日期", widget=DATE)

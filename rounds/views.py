@@ -25,16 +25,19 @@ from personnel.choices import StaffStatus
 from personnel.errors import ApplicationError
 from personnel.scoping import visible_institutions, visible_staff
 from personnel.views import ScopedMixin
-from publicity.models import PublicityStatus
+from publicity import services as publicity_services
+from publicity.models import Objection, PublicityStatus
 
 from . import services
 from .agreements import agreement_pdf
 from .choices import ApplicationStatus, ListStatus
 from .forms import (
+    AnswerForm,
     ApplyForm,
     ApproveForm,
     DateForm,
     EndingDecisionForm,
+    ObjectionForm,
     OpenRoundForm,
     ProposeForm,
     QualifyForm,
@@ -42,7 +45,7 @@ from .forms import (
     SignForm,
 )
 from .models import Agreement, Application, AppointmentRound, ProposedList
-from .permissions import role_may
+from .permissions import require_step, role_may
 from .selectors import (
     undecided_candidates,
     vacancies,
@@ -75,6 +78,7 @@ class BoardRow:
     list_status: str = ""
     list_label: str = "未拟定"
     publicity_ends_on: dt.date | None = None
+    objections: list = field(default_factory=list)
     overdue: list[str] = field(default_factory=list)
 
 
@@ -137,13 +141,14 @@ def board_rows(user, round_: AppointmentRound, *, today: dt.date) -> list[BoardR
         if v.institution_id in names:
             row(v.institution_id).vacancies += v.vacancies
             row(v.institution_id).placed += v.placed
-    lists = visible_lists(user).filter(round=round_).prefetch_related("publicities")
+    lists = visible_lists(user).filter(round=round_).prefetch_related("publicities__objections")
     for lst in lists:
         r = row(lst.institution_id)
         r.list_id, r.list_status, r.list_label = lst.pk, lst.status, lst.get_status_display()
         running = [p for p in lst.publicities.all() if p.status == PublicityStatus.RUNNING]
         if running:
             r.publicity_ends_on = running[0].ends_on
+            r.objections = list(running[0].objections.all())
             if today > running[0].ends_on:
                 r.overdue.append(f"公示期已于{running[0].ends_on:%Y-%m-%d}届满，尚未结束公示")
     for r in rows.values():
@@ -175,6 +180,8 @@ class RoundBoardView(ScopedMixin, TemplateView):
                 "today": today,
                 "overdue_count": sum(1 for r in rows if r.overdue),
                 "can_steer": role_may(user, "propose"),
+                "can_object": role_may(user, "lodge_objection"),
+                "can_answer": role_may(user, "answer_objection"),
                 "undecided": [
                     (c, EndingDecisionForm(prefix=f"c{c.pk}", initial={"decided_on": today}))
                     for c in undecided_candidates(round_).filter(pk__in=visible_candidates(user).values("pk"))
@@ -264,6 +271,8 @@ class ApplicationsView(ScopedMixin, TemplateView):
 
 
 STEPS = {
+    "object",
+    "answer",
     "decide",
     "apply",
     "qualify",
@@ -375,6 +384,25 @@ class StepView(ScopedMixin, View):
         form = _valid(DateForm(request.POST, prefix=f"e{lst.pk}"))
         services.end_list_publicity(proposed_list=lst, on=form.cleaned_data["on"], actor=request.user)
         return "公示已结束。"
+
+    def do_object(self, request, round_) -> str:
+        """异议 lodged with the office, through publicity.services (the one publicity mechanism)."""
+        require_step(request.user, "lodge_objection")
+        lst = self._list(request, round_)
+        form = _valid(ObjectionForm(request.POST, prefix=f"o{lst.pk}"))
+        publicity = services.running_publicity(lst)
+        if publicity is None:
+            raise ApplicationError("名单没有进行中的公示，不能登记异议。")
+        publicity_services.lodge_objection(publicity=publicity, actor=request.user, **form.cleaned_data)
+        return "异议已登记，须核查答复后方可结束公示。"
+
+    def do_answer(self, request, round_) -> str:
+        require_step(request.user, "answer_objection")
+        lst = self._list(request, round_)
+        objection = get_object_or_404(Objection, pk=request.POST.get("objection"), publicity__round_list=lst)
+        form = _valid(AnswerForm(request.POST, prefix=f"x{objection.pk}"))
+        publicity_services.answer_objection(objection=objection, answer=form.cleaned_data["answer"], actor=request.user)
+        return "异议已答复。"
 
     def do_approve(self, request, round_) -> str:
         lst = self._list(request, round_)

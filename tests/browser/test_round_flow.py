@@ -1,7 +1,7 @@
 """An appointment round in the browser: the commission opens the 2028 round, 王芳 applies for herself
 (her target completion attached), HR checks her qualification, the commission scores her (ballots,
 quantified, defence), ranks and proposes the hospital's list, publicises it (publicity.services),
-ends the publicity and approves; HR generates the agreement, downloads the PDF (rendered to an image
+takes and answers an objection, ends the publicity and approves; HR generates the agreement, downloads the PDF (rendered to an image
 and checked) and records the signed scan; the board shows the hospital signed.
 Screenshots and the rendered agreement go to artifacts/screenshots/."""
 
@@ -105,6 +105,18 @@ def test_a_small_round_from_opening_to_the_signed_agreement(world, quotas, brows
     page.get_by_role("button", name="发起公示").click()
     expect(messages).to_contain_text("已发起公示")
     screenshot("rounds-03-in-publicity")
+    page.get_by_text("登记异议", exact=True).first.click()  # opens the details
+    page.get_by_label("提出日期").fill("2027-12-14")
+    page.get_by_label("异议人").fill("匿名")
+    page.get_by_label("异议内容").fill("申报业绩材料存疑")
+    page.get_by_role("button", name="登记异议").click()
+    expect(messages).to_contain_text("异议已登记")
+    page.get_by_label("结束日期").fill("2027-12-20")
+    page.get_by_role("button", name="结束公示").click()
+    expect(messages).to_contain_text("尚未答复")  # an unanswered objection blocks the end
+    page.get_by_label("核查答复").fill("经核查，业绩材料属实。")
+    page.get_by_role("button", name="答复").click()
+    expect(messages).to_contain_text("异议已答复")
     page.get_by_label("结束日期").fill("2027-12-14")
     page.get_by_role("button", name="结束公示").click()
     expect(messages).to_contain_text("方可结束公示")  # the last working day has not passed

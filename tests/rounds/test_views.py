@@ -156,3 +156,33 @@ def test_hr_records_an_ending_decision_from_the_board(world, round_, grade, hr):
     html = response.content.decode()
     assert "已登记张伟的期满处理：特设岗位" in html
     assert 'data-candidate="张伟"' not in html
+
+
+def test_an_objection_lodged_on_the_board_blocks_the_end_until_answered(world, round_, scored, commission, hr):
+    scored(round_, world.staff_in_dept, quantified=90)
+    services.propose(round=round_, institution=world.hospital, on=D(2027, 12, 10), actor=commission)
+    lst = round_.lists.get()
+    services.start_list_publicity(proposed_list=lst, starts_on=D(2027, 12, 13), actor=commission)
+    step = lambda name: reverse("rounds:step", args=[round_.pk, name])  # noqa: E731
+    html = (
+        _client(hr)
+        .post(
+            step("object"),
+            {
+                "list": lst.pk,
+                f"o{lst.pk}-lodged_on": "2027-12-14",
+                f"o{lst.pk}-lodged_by_name": "匿名",
+                f"o{lst.pk}-content": "业绩材料存疑",
+            },
+            follow=True,
+        )
+        .content.decode()
+    )
+    assert "异议已登记" in html and "业绩材料存疑" in html
+    admin = _client(commission)
+    html = admin.post(step("end_publicity"), {"list": lst.pk, f"e{lst.pk}-on": "2027-12-20"}, follow=True)
+    assert "尚未答复" in html.content.decode()
+    objection = lst.publicities.get().objections.get()
+    admin.post(step("answer"), {"list": lst.pk, "objection": objection.pk, f"x{objection.pk}-answer": "经核查属实"})
+    html = admin.post(step("end_publicity"), {"list": lst.pk, f"e{lst.pk}-on": "2027-12-20"}, follow=True)
+    assert "公示已结束" in html.content.decode()
