@@ -9,5 +9,6 @@ app_name = "notifications"
 urlpatterns = [
     path("", views.NotificationListView.as_view(), name="list"),
     path("read/", views.MarkReadView.as_view(), name="mark_read"),
+    path("unread/", views.UnreadCountView.as_view(), name="unread"),
     path("<int:pk>/open/", views.OpenView.as_view(), name="open"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import F
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -12,6 +13,7 @@ from django.views.generic import TemplateView
 
 from personnel.views import navigation_for, paginate
 
+from .context_processors import forget_unread, refresh_unread
 from .models import Notification
 from .services import mark_read
 
@@ -30,6 +32,7 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
         context["page_obj"] = page
         context["notifications"] = page.object_list
         context["unread_only"] = bool(self.request.GET.get("unread"))
+        context["unread_notifications"] = refresh_unread(self.request.user)
         context["nav"] = navigation_for(self.request.user)
         context["nav_active"] = "notifications"
         return context
@@ -47,6 +50,7 @@ class MarkReadView(LoginRequiredMixin, View):
             messages.error(request, "没有选中要标记的通知。")
             return redirect("notifications:list")
         count = mark_read(request.user, ids=ids or None)
+        forget_unread(request.user)
         if not raw:
             messages.success(request, f"已将{count}条通知标记为已读。" if count else "没有未读通知。")
         return redirect("notifications:list")
@@ -60,7 +64,17 @@ class OpenView(LoginRequiredMixin, View):
     def post(self, request, pk: int):
         notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
         mark_read(request.user, ids=[notification.pk])
+        forget_unread(request.user)
         url = notification.url
         if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
             return redirect(url)
         return redirect("notifications:list")
+
+
+class UnreadCountView(LoginRequiredMixin, View):
+    """GET: the user's unread count for the top-bar badge (one query; cached for the pages)."""
+
+    def get(self, request):
+        response = JsonResponse({"unread": refresh_unread(request.user)})
+        response["Cache-Control"] = "private, no-store"
+        return response

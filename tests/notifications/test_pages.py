@@ -75,16 +75,43 @@ def test_opening_a_notification_marks_it_read_and_follows_only_a_local_link(inbo
     assert _client(hr).post(reverse("notifications:open", args=[other.pk])).status_code == 404
 
 
-def test_the_top_bar_shows_the_unread_count_with_one_query(inbox):
+def _count_queries(c, url) -> tuple[list[str], str, object]:
+    with CaptureQueriesContext(connection) as queries:
+        response = c.get(url)
+    counting = [q["sql"] for q in queries.captured_queries if "notifications_notification" in q["sql"]]
+    return counting, response.content.decode(), response
+
+
+def test_the_unread_badge_costs_one_query_and_pages_then_reuse_the_figure(inbox):
     hr, staff = inbox
     c = _client(hr)
-    with CaptureQueriesContext(connection) as queries:
-        html = c.get(reverse("home")).content.decode()
-    counting = [q["sql"] for q in queries.captured_queries if "notifications_notification" in q["sql"]]
-    assert len(counting) == 1
-    assert 'data-testid="unread-count">1<' in html
-    _client(staff).post(reverse("notifications:mark_read"))
-    assert 'data-testid="unread-count"' not in _client(staff).get(reverse("home")).content.decode()
+    # No figure yet: the page itself does not count; the bell fetches the count once.
+    counting, html, _ = _count_queries(c, reverse("home"))
+    assert counting == []
+    assert f'data-unread-src="{reverse("notifications:unread")}"' in html
+    counting, _, response = _count_queries(c, reverse("notifications:unread"))
+    assert len(counting) == 1 and response.json() == {"unread": 1}
+    # Now every page shows it without a query.
+    counting, html, _ = _count_queries(c, reverse("home"))
+    assert counting == []
+    assert 'data-testid="unread-count">1<' in html and "data-unread-src" not in html
+    # Marking read through the page refreshes it at once.
+    c.post(reverse("notifications:mark_read"))
+    c.get(reverse("notifications:unread"))
+    html = c.get(reverse("home")).content.decode()
+    assert 'data-testid="unread-count" hidden></span>' in html
+
+
+def test_a_new_notification_shows_once_the_figure_expires(inbox, settings):
+    from django.core.cache import cache
+
+    hr, _ = inbox
+    c = _client(hr)
+    assert c.get(reverse("notifications:unread")).json() == {"unread": 1}
+    notify(recipients=[hr], key="later", kind="case_step", title="案件待审查")
+    assert 'data-testid="unread-count">1<' in c.get(reverse("home")).content.decode()  # cached figure
+    cache.delete(f"notifications:unread:{hr.pk}")  # as if NOTIFICATIONS_BADGE_SECONDS had passed
+    assert c.get(reverse("notifications:unread")).json() == {"unread": 2}
 
 
 def test_anonymous_users_are_sent_to_the_login_page(client):

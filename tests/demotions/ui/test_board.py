@@ -134,10 +134,10 @@ def _cases(world, n: int) -> None:
 def test_the_board_takes_a_constant_number_of_queries(world, n, django_assert_max_num_queries):
     _cases(world, n)
     c = _client(world.users[Role.COMMISSION_ADMIN])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         response = c.get(reverse("demotions:board"))
     assert response.context["open_count"] == n
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         response = c.get(reverse("demotions:board"), {"tab": "rectifications"})
     assert len(response.context["rectifications"]) == n
 
