@@ -42,6 +42,13 @@ LIVE_STATUSES = (
     ApplicationStatus.APPROVED,
     ApplicationStatus.SIGNED,
 )
+# An application its applicant (or HR) may still withdraw: not once proposed, approved or signed.
+WITHDRAWABLE_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.QUALIFIED,
+    ApplicationStatus.SCORED,
+    ApplicationStatus.NOT_PROPOSED,
+)
 # Holding one of the round's places (counted against the vacancies).
 PLACED_STATUSES = (ApplicationStatus.PROPOSED, ApplicationStatus.APPROVED, ApplicationStatus.SIGNED)
 

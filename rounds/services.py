@@ -34,6 +34,7 @@ from publicity.models import Publicity, PublicityStatus
 from . import agreements, rules
 from .choices import (
     PLACED_STATUSES,
+    WITHDRAWABLE_STATUSES,
     ApplicationSource,
     ApplicationStatus,
     CandidateSource,
@@ -292,13 +293,7 @@ def withdraw(*, application: Application, actor, reason: str = "") -> Applicatio
     require_step(actor, "withdraw")
     _application_in_reach(actor, application)
     application = _locked_application(application)
-    allowed = (
-        ApplicationStatus.SUBMITTED,
-        ApplicationStatus.QUALIFIED,
-        ApplicationStatus.SCORED,
-        ApplicationStatus.NOT_PROPOSED,
-    )
-    if application.status not in allowed:
+    if application.status not in WITHDRAWABLE_STATUSES:
         raise ApplicationError(f"申报已处于“{application.get_status_display()}”，不能撤回。")
     application.status = ApplicationStatus.WITHDRAWN
     if reason:

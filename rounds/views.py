@@ -30,7 +30,7 @@ from publicity.models import Objection, PublicityStatus
 
 from . import services
 from .agreements import agreement_pdf
-from .choices import ApplicationStatus, ListStatus
+from .choices import WITHDRAWABLE_STATUSES, ApplicationStatus, ListStatus
 from .forms import (
     AnswerForm,
     ApplyForm,
@@ -253,6 +253,8 @@ class ApplicationsView(ScopedMixin, TemplateView):
                 step_forms["qualify"] = QualifyForm(prefix=f"a{a.pk}")
             if a.status == S.QUALIFIED and role_may(user, "score"):
                 step_forms["score"] = ScoreForm(prefix=f"a{a.pk}")
+            if a.status in WITHDRAWABLE_STATUSES and role_may(user, "withdraw"):
+                step_forms["withdraw"] = forms.Form()
             agreement = getattr(a, "agreement", None)
             if a.status == S.APPROVED and role_may(user, "generate_agreement") and agreement is None:
                 step_forms["generate"] = forms.Form()
@@ -275,6 +277,7 @@ STEPS = {
     "answer",
     "decide",
     "apply",
+    "withdraw",
     "qualify",
     "score",
     "generate",
@@ -322,6 +325,14 @@ class StepView(ScopedMixin, View):
         form = _valid(ApplyForm(request.POST, staff_queryset=staff_qs))
         a = services.apply(round=round_, actor=request.user, **form.cleaned_data)
         return f"{a.staff.name}已申报{a.post_grade.name}。"
+
+    def do_withdraw(self, request, round_) -> str:
+        a = services.withdraw(
+            application=self._application(request, round_),
+            reason=(request.POST.get("reason") or "")[:200],
+            actor=request.user,
+        )
+        return f"{a.staff.name}的申报已撤回。"
 
     def do_qualify(self, request, round_) -> str:
         a = self._application(request, round_)

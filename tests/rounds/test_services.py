@@ -517,3 +517,13 @@ def test_someone_proposed_in_the_round_needs_no_ending_decision(world, round_, s
             decided_on=D(2027, 12, 30),
             actor=commission,
         )
+
+
+def test_an_application_can_be_withdrawn_until_it_is_proposed(world, round_, scored, commission, person):
+    proposed = scored(round_, world.staff_in_dept, quantified=90)
+    services.propose(round=round_, institution=world.hospital, on=D(2027, 12, 10), actor=commission)
+    with pytest.raises(ApplicationError, match="不能撤回"):
+        services.withdraw(application=Application.objects.get(pk=proposed.pk), actor=world.users["staff"])
+    other = scored(round_, person("撤回者"), quantified=70)
+    other = services.withdraw(application=other, reason="另有安排", actor=commission)
+    assert other.status == ApplicationStatus.WITHDRAWN and "另有安排" in other.qualification_note

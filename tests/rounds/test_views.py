@@ -186,3 +186,20 @@ def test_an_objection_lodged_on_the_board_blocks_the_end_until_answered(world, r
     admin.post(step("answer"), {"list": lst.pk, "objection": objection.pk, f"x{objection.pk}-answer": "经核查属实"})
     html = admin.post(step("end_publicity"), {"list": lst.pk, f"e{lst.pk}-on": "2027-12-20"}, follow=True)
     assert "公示已结束" in html.content.decode()
+
+
+def test_staff_withdraw_their_own_application_from_the_page(world, round_, grade, commission):
+    from rounds.choices import ApplicationStatus
+    from rounds.models import Application
+
+    a = services.apply(
+        round=round_, staff=world.staff_in_dept, post_grade=grade(8), applied_on=D(2027, 12, 5), actor=commission
+    )
+    client = _client(world.users["staff"])
+    page = client.get(reverse("rounds:applications", args=[round_.pk])).content.decode()
+    assert "撤回申报" in page
+    html = client.post(
+        reverse("rounds:step", args=[round_.pk, "withdraw"]), {"application": a.pk, "reason": "另有安排"}, follow=True
+    ).content.decode()
+    assert "王芳的申报已撤回" in html
+    assert Application.objects.get(pk=a.pk).status == ApplicationStatus.WITHDRAWN
