@@ -362,12 +362,14 @@ def case_context(request, case: DemotionCase, *, bound: dict[str, forms.Form] | 
         from .restoration import restoration_eligibility
 
         eligible, reasons = restoration_eligibility(case, as_of=today)
+        restorations = list(case.restorations.order_by("-opened_on", "-id"))
+        offer = "restoration" in keys and eligible and not any(r.is_open for r in restorations)
         restoration = {
             "eligible": eligible,
             "reasons": reasons,
-            "cases": list(case.restorations.order_by("-opened_on", "-id")),
+            "cases": restorations,
             "form": (bound.get("restoration") or RestorationForm(auto_id=auto_id("restoration")))
-            if "restoration" in keys
+            if offer or "restoration" in bound
             else None,
         }
 
