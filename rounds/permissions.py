@@ -27,6 +27,7 @@ STEP_ROLES: dict[str, frozenset[str]] = {
     "generate_agreement": frozenset({C, HR}),
     "sign_agreement": frozenset({C, HR}),
     "decide_ending": frozenset({C, HR}),
+    "close_round": frozenset({C}),
 }
 
 STEP_LABELS = {
@@ -45,6 +46,7 @@ STEP_LABELS = {
     "generate_agreement": "生成聘任协议",
     "sign_agreement": "登记签订聘任协议",
     "decide_ending": "登记期满未续聘处理",
+    "close_round": "结束聘任轮次",
 }
 
 

@@ -99,7 +99,8 @@ def _locked_application(application: Application) -> Application:
 
 
 def _open(round_: AppointmentRound) -> None:
-    if round_.status != RoundStatus.OPEN:
+    # Read the status from the database: a caller may hold the round from before it was closed.
+    if not AppointmentRound.objects.filter(pk=round_.pk, status=RoundStatus.OPEN).exists():
         raise ApplicationError(f"{round_.name}已结束，不能再办理。")
 
 
@@ -770,6 +771,33 @@ def sign_agreement(*, agreement: Agreement, signed_on: dt.date, signed_file, act
     _by(application, actor)
     application.save(update_fields=["status", "updated_at"])
     return agreement
+
+
+# --- Closing the round ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def close_round(*, round: AppointmentRound, actor) -> AppointmentRound:  # noqa: A002
+    """The commission closes a round only when everyone it gathered is either signed or has an
+    ending decision, and no approved appointment is left unsigned: nobody silently falls out."""
+    round_ = AppointmentRound.objects.select_for_update().get(pk=round.pk)
+    require_step(actor, "close_round")
+    _in_reach(actor, round_)
+    _open(round_)
+    from .selectors import undecided_candidates
+
+    unsigned = Application.objects.filter(round=round_, status=ApplicationStatus.APPROVED).select_related("staff")
+    if unsigned:
+        names = "、".join(a.staff.name for a in unsigned[:20])
+        raise ApplicationError(f"以下人员已审批但尚未签订聘任协议，不能结束本轮：{names}。")
+    undecided = list(undecided_candidates(round_).order_by("institution_id", "pk")[:20])
+    if undecided:
+        names = "、".join(f"{c.staff.name}（{c.institution.name}）" for c in undecided)
+        raise ApplicationError(f"以下人员既未签订新聘任协议，也未登记期满处理，不能结束本轮：{names}。")
+    round_.status = RoundStatus.CLOSED
+    _by(round_, actor)
+    round_.save(update_fields=["status"])
+    return round_
 
 
 # --- People whose term ends without re-appointment ------------------------------------------------

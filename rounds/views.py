@@ -181,6 +181,7 @@ class RoundBoardView(ScopedMixin, TemplateView):
                 "overdue_count": sum(1 for r in rows if r.overdue),
                 "can_steer": role_may(user, "propose"),
                 "can_object": role_may(user, "lodge_objection"),
+                "can_close": role_may(user, "close_round") and round_.status == "open",
                 "can_answer": role_may(user, "answer_objection"),
                 "undecided": [
                     (c, EndingDecisionForm(prefix=f"c{c.pk}", initial={"decided_on": today}))
@@ -278,6 +279,7 @@ STEPS = {
     "decide",
     "apply",
     "withdraw",
+    "close",
     "qualify",
     "score",
     "generate",
@@ -325,6 +327,10 @@ class StepView(ScopedMixin, View):
         form = _valid(ApplyForm(request.POST, staff_queryset=staff_qs))
         a = services.apply(round=round_, actor=request.user, **form.cleaned_data)
         return f"{a.staff.name}已申报{a.post_grade.name}。"
+
+    def do_close(self, request, round_) -> str:
+        services.close_round(round=round_, actor=request.user)
+        return f"{round_.name}已结束。"
 
     def do_withdraw(self, request, round_) -> str:
         a = services.withdraw(

@@ -102,6 +102,16 @@ class RoundViewSet(ScopedReadOnlyViewSet):
         return Response(RoundVacancySerializer(rows, many=True).data)
 
     @extend_schema(
+        summary="结束聘任轮次（卫健委；每位纳入人员均已签约或已登记期满处理）",
+        tags=[TAG],
+        request=None,
+        responses={200: RoundSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, *args, **kwargs):
+        return Response(RoundSerializer(services.close_round(round=self.get_object(), actor=request.user)).data)
+
+    @extend_schema(
         summary="排名并拟定某机构的拟聘任名单（卫健委）",
         description="同一机构同一岗位等级的候选人按政策规定的比较顺序排名，拟聘人数不超过空缺岗位数；"
         "在截止线上经规则比较仍并列的，均不拟聘。名单公示前可重新排名。",

@@ -527,3 +527,29 @@ def test_an_application_can_be_withdrawn_until_it_is_proposed(world, round_, sco
     other = scored(round_, person("撤回者"), quantified=70)
     other = services.withdraw(application=other, reason="另有安排", actor=commission)
     assert other.status == ApplicationStatus.WITHDRAWN and "另有安排" in other.qualification_note
+
+
+def test_a_round_closes_only_when_everyone_gathered_is_signed_or_decided(world, round_, scored, commission, grade):
+    scored(round_, world.staff_in_dept, quantified=90)
+    with pytest.raises(ApplicationError, match="张伟（人民医院分院）"):
+        services.close_round(round=round_, actor=commission)
+    _approve(round_, world.hospital, commission)
+    for staff in (world.staff_branch, world.staff_other_hospital):
+        services.record_ending_decision(
+            candidate=round_.candidates.get(staff=staff),
+            outcome=EndingOutcome.OTHER,
+            note="退休",
+            decided_on=D(2027, 12, 30),
+            actor=commission,
+        )
+    with pytest.raises(ApplicationError, match="已审批但尚未签订"):
+        services.close_round(round=round_, actor=commission)
+    agreement = services.generate_agreement(
+        application=Application.objects.get(staff=world.staff_in_dept), actor=commission
+    )
+    services.sign_agreement(agreement=agreement, signed_on=D(2027, 12, 28), signed_file=_scan(), actor=commission)
+    assert services.close_round(round=round_, actor=commission).status == "closed"
+    with pytest.raises(ApplicationError, match="已结束"):
+        services.apply(
+            round=round_, staff=world.staff_other_dept, post_grade=grade(8), applied_on=D(2028, 1, 5), actor=commission
+        )

@@ -203,3 +203,10 @@ def test_staff_withdraw_their_own_application_from_the_page(world, round_, grade
     ).content.decode()
     assert "王芳的申报已撤回" in html
     assert Application.objects.get(pk=a.pk).status == ApplicationStatus.WITHDRAWN
+
+
+def test_closing_a_round_with_undecided_people_is_refused_on_the_board(world, round_, commission):
+    html = _client(commission).post(reverse("rounds:step", args=[round_.pk, "close"]), follow=True).content.decode()
+    assert "既未签订新聘任协议，也未登记期满处理，不能结束本轮" in html
+    round_.refresh_from_db()
+    assert round_.status == "open"
