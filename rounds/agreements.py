@@ -123,3 +123,21 @@ def agreement_pdf(agreement: Agreement) -> bytes:
     story.append(Paragraph(f"本协议由聘任通生成（{agreement.generated_at:%Y-%m-%d}）{signed}。", note_style))
     doc.build(story)
     return buffer.getvalue()
+
+
+def scan_response(agreement: Agreement):
+    """The signed scan as a download (only through the scoped views; never a public media URL)."""
+    import mimetypes
+    from pathlib import PurePath
+    from urllib.parse import quote
+
+    from django.http import FileResponse, Http404
+
+    if not agreement.signed_file:
+        raise Http404("该协议尚未上传签字扫描件。")
+    suffix = PurePath(agreement.signed_file.name).suffix.lower()
+    content_type = mimetypes.types_map.get(suffix, "application/octet-stream")
+    response = FileResponse(agreement.signed_file.open("rb"), content_type=content_type)
+    name = f"聘任协议签字件-{agreement.number}{suffix}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response

@@ -766,10 +766,15 @@ def sign_agreement(*, agreement: Agreement, signed_on: dt.date, signed_file, act
     agreement.new_appointment = new
     agreement.signed_file = signed_file
     _by(agreement, actor)
-    agreement.save()
-    application.status = ApplicationStatus.SIGNED
-    _by(application, actor)
-    application.save(update_fields=["status", "updated_at"])
+    try:
+        agreement.save()  # the scan is written to storage here, last, so a refusal above stores nothing
+        application.status = ApplicationStatus.SIGNED
+        _by(application, actor)
+        application.save(update_fields=["status", "updated_at"])
+    except Exception:
+        if agreement.signed_file.name:
+            agreement.signed_file.storage.delete(agreement.signed_file.name)
+        raise
     return agreement
 
 

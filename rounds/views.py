@@ -29,7 +29,7 @@ from publicity import services as publicity_services
 from publicity.models import Objection, PublicityStatus
 
 from . import services
-from .agreements import agreement_pdf
+from .agreements import agreement_pdf, scan_response
 from .choices import WITHDRAWABLE_STATUSES, ApplicationStatus, ListStatus
 from .forms import (
     AnswerForm,
@@ -465,3 +465,10 @@ class AgreementPdfView(ScopedMixin, View):
         name = f"聘任协议-{agreement.application.staff.name}-{agreement.number}.pdf"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         return response
+
+
+class AgreementScanView(ScopedMixin, View):
+    resource = "agreement"
+
+    def get(self, request, *args, **kwargs):
+        return scan_response(get_object_or_404(visible_agreements(request.user), pk=kwargs["pk"]))

@@ -23,7 +23,7 @@ from publicity import services as publicity_services
 from publicity.models import Objection
 
 from .. import services
-from ..agreements import agreement_pdf
+from ..agreements import agreement_pdf, scan_response
 from ..models import Agreement, Application, AppointmentRound, ProposedList, RoundCandidate
 from ..permissions import require_step
 from ..selectors import (
@@ -361,6 +361,13 @@ class AgreementViewSet(ScopedReadOnlyViewSet):
         name = f"聘任协议-{agreement.application.staff.name}-{agreement.number}.pdf"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         return response
+
+    @extend_schema(
+        summary="下载签字扫描件", tags=[TAG], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}
+    )
+    @action(detail=True, methods=["get"])
+    def scan(self, request, *args, **kwargs):
+        return scan_response(self.get_object())
 
     @extend_schema(
         summary="登记签订聘任协议（上传签字扫描件）",

@@ -28,7 +28,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def quotas(world):
+def quotas(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the signed scan goes here, not to the project
     PostQuotaFactory(institution=world.hospital, year=2028, post_grade=PostGrade.objects.get(grade=8), count=2)
 
 

@@ -19,6 +19,12 @@ TITLE_ON = D(2015, 9, 1)
 WORK_SINCE = D(2008, 7, 1)
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Signed scans go to a temporary folder, not the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def commission(world):
     return world.users["commission_admin"]

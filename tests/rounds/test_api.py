@@ -307,6 +307,9 @@ def test_a_small_round_end_to_end_down_to_the_signed_agreement(world, quota, tmp
     new = Appointment.objects.get(staff=world.staff_in_dept, status=AppointmentStatus.ACTIVE)
     assert (new.start, new.end, new.post_grade_id) == (D(2028, 1, 1), D(2029, 12, 31), 8)
     assert Application.objects.get(pk=app_id).status == ApplicationStatus.SIGNED
+    response = staff.get(url("agreement", agreement_id, "scan"))
+    assert_status(response, 200)
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 scan"
 
 
 def test_a_scan_that_is_not_a_pdf_or_image_is_refused(world, matrix):

@@ -410,7 +410,9 @@ def test_signing_ends_the_old_appointment_creates_the_new_one_and_its_targets(wo
     assert Application.objects.get(pk=a.pk).status == ApplicationStatus.SIGNED
 
 
-def test_signing_is_all_or_nothing_when_the_quota_is_full(world, senior_round, scored, commission, person, grade):
+def test_signing_is_all_or_nothing_when_the_quota_is_full(
+    world, senior_round, scored, commission, person, grade, settings
+):
     old = Appointment.objects.get(staff=world.staff_in_dept, status=AppointmentStatus.ACTIVE)
     a = scored(senior_round, world.staff_in_dept, quantified=90, grade_no=6)
     _approve(senior_round, world.hospital, commission)
@@ -427,6 +429,7 @@ def test_signing_is_all_or_nothing_when_the_quota_is_full(world, senior_round, s
     assert Appointment.objects.count() == appointments_before
     agreement = Agreement.objects.get(pk=agreement.pk)
     assert agreement.signed_on is None and agreement.new_appointment is None and not agreement.signed_file
+    assert not any((settings.MEDIA_ROOT).rglob("*.pdf"))  # no scan stored either
     assert Application.objects.get(pk=a.pk).status == ApplicationStatus.APPROVED
 
 
