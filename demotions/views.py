@@ -93,16 +93,16 @@ DEMOTION_STEPS = [
     (CaseState.PROPOSED, "资格审查", "人事管理中心/医疗管理中心审查材料的真实性、合规性"),
     (CaseState.REVIEWED, "综合考核", "量化考核（权重不低于政策规定）+ 民主测评 + 现场答辩"),
     (CaseState.ASSESSED, "党委会议", "医共体党委会议研究决定，形成纪要"),
-    (CaseState.DECIDED, "公示", "公示名单及必尽任务完成情况"),
-    (CaseState.IN_PUBLICITY, "公示结束", "公示期满且异议均已答复"),
+    (CaseState.DECIDED, "发布公示", "公示名单及必尽任务完成情况"),
+    (CaseState.IN_PUBLICITY, "公示期·异议答复", "公示期满且异议均已答复后结束公示"),
     (CaseState.PUBLICISED, "卫健委审批", "卫健委批复"),
     (CaseState.APPROVED, "执行", "签订新协议，调整岗位和工资"),
 ]
 RESTORATION_STEPS = [
     (CaseState.OPENED, "提议恢复聘任", "提交理由"),
     (CaseState.PROPOSED, "资格审查", "审查低聘后的考核结果和任务完成情况"),
-    (CaseState.REVIEWED, "公示", "公示恢复聘任名单"),
-    (CaseState.IN_PUBLICITY, "公示结束", "公示期满且异议均已答复"),
+    (CaseState.REVIEWED, "发布公示", "公示恢复聘任名单"),
+    (CaseState.IN_PUBLICITY, "公示期·异议答复", "公示期满且异议均已答复后结束公示"),
     (CaseState.PUBLICISED, "卫健委审批", "卫健委批复"),
     (CaseState.APPROVED, "执行", "恢复原岗位等级"),
 ]
