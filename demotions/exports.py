@@ -44,7 +44,7 @@ class NoticeEntry:
         if not self.targets:
             return "本聘期无必尽任务记录"
         lines = [
-            f"{t.name}：已完成{t.done}，应完成{t.milestone}（聘期目标{t.total}）{'' if t.met else '，未达标'}"
+            f"{t.name}：已完成{t.done}/应完成{t.milestone}（聘期{t.total}）{'' if t.met else '，未达标'}"
             for t in self.targets
         ]
         return "\n".join(lines)

@@ -27,6 +27,7 @@ from django.views.generic import DetailView, FormView, TemplateView
 from django_fsm import has_transition_perm
 from django_fsm_log.models import StateLog
 
+from assessments.choices import Grade
 from personnel.errors import ApplicationError
 from personnel.forms import apply_application_error
 from personnel.scoping import can_read
@@ -317,6 +318,7 @@ def case_context(request, case: DemotionCase, *, bound: dict[str, forms.Form] | 
     user = request.user
     today = timezone.localdate()
     mark_overdue(case, today, step_days())
+    case.combined_grade_label = dict(Grade.choices).get(case.combined_grade, case.combined_grade)
     bound = bound or {}
     ct = ContentType.objects.get_for_model(DemotionCase)
     timeline = list(
