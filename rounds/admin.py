@@ -13,7 +13,15 @@ from personnel.api.mixins import save_with_full_clean
 from personnel.choices import Role
 from personnel.scoping import visible_policies
 
-from .models import Agreement, AgreementTemplate, Application, AppointmentRound, EndingDecision, ProposedList
+from .models import (
+    Agreement,
+    AgreementTemplate,
+    Application,
+    ApplicationEvidence,
+    AppointmentRound,
+    EndingDecision,
+    ProposedList,
+)
 from .selectors import (
     completion_summary,
     visible_agreements,
@@ -54,6 +62,13 @@ class ProposedListAdmin(ReadOnlyMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_select_related = ("round", "institution")
 
 
+class EvidenceInline(ReadOnlyMixin, admin.TabularInline):
+    model = ApplicationEvidence
+    extra = 0
+    fields = ("name", "description", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+
 @admin.register(Application)
 class ApplicationAdmin(ReadOnlyMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     scope_function = staticmethod(visible_applications)
@@ -73,6 +88,7 @@ class ApplicationAdmin(ReadOnlyMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_select_related = ("staff", "institution", "post_grade")
     search_fields = ("staff__name", "staff__employee_no")
     readonly_fields = ("democratic_tally",)
+    inlines = [EvidenceInline]
 
     @admin.display(description="上一聘期必尽任务")
     def completion(self, obj) -> str:

@@ -125,19 +125,28 @@ def agreement_pdf(agreement: Agreement) -> bytes:
     return buffer.getvalue()
 
 
-def scan_response(agreement: Agreement):
-    """The signed scan as a download (only through the scoped views; never a public media URL)."""
+def file_response(field_file, download_name: str):
+    """A stored file as a download (only through the scoped views; never a public media URL)."""
     import mimetypes
     from pathlib import PurePath
     from urllib.parse import quote
 
     from django.http import FileResponse, Http404
 
-    if not agreement.signed_file:
-        raise Http404("该协议尚未上传签字扫描件。")
-    suffix = PurePath(agreement.signed_file.name).suffix.lower()
+    if not field_file:
+        raise Http404("文件不存在。")
+    suffix = PurePath(field_file.name).suffix.lower()
     content_type = mimetypes.types_map.get(suffix, "application/octet-stream")
-    response = FileResponse(agreement.signed_file.open("rb"), content_type=content_type)
-    name = f"聘任协议签字件-{agreement.number}{suffix}"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response = FileResponse(field_file.open("rb"), content_type=content_type)
+    if not download_name.lower().endswith(suffix):
+        download_name += suffix
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(download_name)}"
     return response
+
+
+def scan_response(agreement: Agreement):
+    if not agreement.signed_file:
+        from django.http import Http404
+
+        raise Http404("该协议尚未上传签字扫描件。")
+    return file_response(agreement.signed_file, f"聘任协议签字件-{agreement.number}")

@@ -105,6 +105,11 @@ class EndingDecisionForm(forms.Form):
     decided_on = forms.DateField(label="决定日期", widget=DATE)
 
 
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label="佐证材料文件")
+    description = forms.CharField(label="材料说明", required=False, max_length=200)
+
+
 class SignForm(forms.Form):
     signed_on = forms.DateField(label="签订日期", widget=DATE)
     signed_file = forms.FileField(label="签字扫描件（PDF/JPG/PNG）")

@@ -198,6 +198,27 @@ class ApplicationBallot(models.Model):
         return f"{self.get_group_display()}票"
 
 
+class ApplicationEvidence(models.Model):
+    """佐证材料 of an application (seed 000 §四(二)1: the review checks the materials' authenticity).
+    Served only through the application's scoped download, never from a public URL."""
+
+    application = models.ForeignKey(Application, verbose_name="申报", on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField("文件", upload_to="rounds/evidence/%Y/%m/")
+    name = models.CharField("文件名", max_length=200)
+    description = models.CharField("说明", max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        User, verbose_name="上传人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "申报佐证材料"
+        ordering = ["application_id", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 AGREEMENT_PLACEHOLDERS = {
     "number": "协议编号",
     "institution": "聘任单位",

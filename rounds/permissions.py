@@ -28,6 +28,7 @@ STEP_ROLES: dict[str, frozenset[str]] = {
     "sign_agreement": frozenset({C, HR}),
     "decide_ending": frozenset({C, HR}),
     "close_round": frozenset({C}),
+    "upload_evidence": frozenset({C, HR, STAFF}),
 }
 
 STEP_LABELS = {
@@ -47,6 +48,7 @@ STEP_LABELS = {
     "sign_agreement": "登记签订聘任协议",
     "decide_ending": "登记期满未续聘处理",
     "close_round": "结束聘任轮次",
+    "upload_evidence": "上传佐证材料",
 }
 
 

@@ -48,6 +48,7 @@ from .models import (
     AgreementTemplate,
     Application,
     ApplicationBallot,
+    ApplicationEvidence,
     AppointmentRound,
     EndingDecision,
     ProposedList,
@@ -287,6 +288,39 @@ def apply(
             f"{staff.name}在{round_.name}中已有申报，不能重复申报（可先撤回原申报）。", {"staff": ["已申报。"]}
         ) from error
     return application
+
+
+EVIDENCE_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx")
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+
+
+@transaction.atomic
+def add_evidence(*, application: Application, file, description: str = "", actor) -> ApplicationEvidence:
+    """佐证材料: the applicant (or HR, the commission) attaches files until the comprehensive score
+    is recorded; the qualification review checks them."""
+    require_step(actor, "upload_evidence")
+    _application_in_reach(actor, application)
+    application = _locked_application(application)
+    if application.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.QUALIFIED):
+        raise ApplicationError(f"申报已处于“{application.get_status_display()}”，不能再上传佐证材料。")
+    name = (getattr(file, "name", "") or "").strip()
+    if not file or not name:
+        raise ApplicationError("请选择要上传的文件。", {"file": ["必填。"]})
+    if not name.lower().endswith(EVIDENCE_SUFFIXES):
+        raise ApplicationError(
+            "佐证材料应为PDF、JPG/PNG图片或Word/Excel文件（docx/xlsx）。", {"file": ["文件类型不支持。"]}
+        )
+    if file.size > EVIDENCE_MAX_BYTES:
+        raise ApplicationError("单个佐证材料不能超过20MB。", {"file": ["文件过大。"]})
+    evidence = ApplicationEvidence(
+        application=application,
+        file=file,
+        name=name[:200],
+        description=(description or "").strip()[:200],
+        uploaded_by=_user(actor),
+    )
+    evidence.save()
+    return evidence
 
 
 @transaction.atomic

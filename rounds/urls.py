@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/step/<slug:step>/", views.StepView.as_view(), name="step"),
     path("agreements/<int:pk>/pdf/", views.AgreementPdfView.as_view(), name="agreement_pdf"),
     path("agreements/<int:pk>/scan/", views.AgreementScanView.as_view(), name="agreement_scan"),
+    path("evidence/<int:pk>/", views.EvidenceDownloadView.as_view(), name="evidence"),
 ]

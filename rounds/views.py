@@ -29,7 +29,7 @@ from publicity import services as publicity_services
 from publicity.models import Objection, PublicityStatus
 
 from . import services
-from .agreements import agreement_pdf, scan_response
+from .agreements import agreement_pdf, file_response, scan_response
 from .choices import WITHDRAWABLE_STATUSES, ApplicationStatus, ListStatus
 from .forms import (
     AnswerForm,
@@ -37,6 +37,7 @@ from .forms import (
     ApproveForm,
     DateForm,
     EndingDecisionForm,
+    EvidenceForm,
     ObjectionForm,
     OpenRoundForm,
     ProposeForm,
@@ -44,7 +45,7 @@ from .forms import (
     ScoreForm,
     SignForm,
 )
-from .models import Agreement, Application, AppointmentRound, ProposedList
+from .models import Agreement, Application, ApplicationEvidence, AppointmentRound, ProposedList
 from .permissions import require_step, role_may
 from .selectors import (
     undecided_candidates,
@@ -245,6 +246,7 @@ class ApplicationsView(ScopedMixin, TemplateView):
             visible_applications(user)
             .filter(round=round_)
             .select_related("staff", "institution", "post_grade", "agreement")
+            .prefetch_related("evidence")
             .order_by("institution__path", "post_grade_id", "rank", "pk")
         )
         rows = []
@@ -254,6 +256,8 @@ class ApplicationsView(ScopedMixin, TemplateView):
                 step_forms["qualify"] = QualifyForm(prefix=f"a{a.pk}")
             if a.status == S.QUALIFIED and role_may(user, "score"):
                 step_forms["score"] = ScoreForm(prefix=f"a{a.pk}")
+            if a.status in (S.SUBMITTED, S.QUALIFIED) and role_may(user, "upload_evidence"):
+                step_forms["evidence"] = EvidenceForm(prefix=f"a{a.pk}")
             if a.status in WITHDRAWABLE_STATUSES and role_may(user, "withdraw"):
                 step_forms["withdraw"] = forms.Form()
             agreement = getattr(a, "agreement", None)
@@ -280,6 +284,7 @@ STEPS = {
     "apply",
     "withdraw",
     "close",
+    "evidence",
     "qualify",
     "score",
     "generate",
@@ -327,6 +332,12 @@ class StepView(ScopedMixin, View):
         form = _valid(ApplyForm(request.POST, staff_queryset=staff_qs))
         a = services.apply(round=round_, actor=request.user, **form.cleaned_data)
         return f"{a.staff.name}已申报{a.post_grade.name}。"
+
+    def do_evidence(self, request, round_) -> str:
+        a = self._application(request, round_)
+        form = _valid(EvidenceForm(request.POST, request.FILES, prefix=f"a{a.pk}"))
+        evidence = services.add_evidence(application=a, actor=request.user, **form.cleaned_data)
+        return f"已上传佐证材料“{evidence.name}”。"
 
     def do_close(self, request, round_) -> str:
         services.close_round(round=round_, actor=request.user)
@@ -472,3 +483,16 @@ class AgreementScanView(ScopedMixin, View):
 
     def get(self, request, *args, **kwargs):
         return scan_response(get_object_or_404(visible_agreements(request.user), pk=kwargs["pk"]))
+
+
+class EvidenceDownloadView(ScopedMixin, View):
+    """A supporting file, for whoever reaches its application."""
+
+    resource = "round_application"
+
+    def get(self, request, *args, **kwargs):
+        evidence = get_object_or_404(
+            ApplicationEvidence.objects.filter(application__in=visible_applications(request.user).values("pk")),
+            pk=kwargs["pk"],
+        )
+        return file_response(evidence.file, evidence.name)

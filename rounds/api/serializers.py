@@ -11,7 +11,7 @@ from personnel.models import Institution, PostGrade, Staff
 from personnel.scoping import visible_institutions, visible_staff
 
 from ..choices import EndingOutcome
-from ..models import Agreement, Application, AppointmentRound, ProposedList, RoundCandidate
+from ..models import Agreement, Application, ApplicationEvidence, AppointmentRound, ProposedList, RoundCandidate
 from ..selectors import completion_summary, visible_applications, visible_rounds
 
 
@@ -155,11 +155,24 @@ class RoundBallotTallySerializer(serializers.Serializer):
     mean = serializers.DecimalField(max_digits=6, decimal_places=2, label="平均分")
 
 
+class RoundEvidenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApplicationEvidence
+        fields = ["id", "name", "description", "uploaded_at"]
+        read_only_fields = fields
+
+
+class RoundEvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(label="文件（PDF/JPG/PNG/docx/xlsx，不超过20MB）")
+    description = serializers.CharField(label="说明", required=False, allow_blank=True, default="", max_length=200)
+
+
 class ApplicationDetailSerializer(ApplicationSerializer):
     ballot_tally = serializers.SerializerMethodField(label="民主评议（按类别汇总）")
+    evidence = RoundEvidenceSerializer(many=True, read_only=True, label="佐证材料")
 
     class Meta(ApplicationSerializer.Meta):
-        fields = [*ApplicationSerializer.Meta.fields, "ballot_tally"]
+        fields = [*ApplicationSerializer.Meta.fields, "ballot_tally", "evidence"]
         read_only_fields = fields
 
     def get_ballot_tally(self, obj) -> list[dict]:

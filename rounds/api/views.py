@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -23,7 +24,7 @@ from publicity import services as publicity_services
 from publicity.models import Objection
 
 from .. import services
-from ..agreements import agreement_pdf, scan_response
+from ..agreements import agreement_pdf, file_response, scan_response
 from ..models import Agreement, Application, AppointmentRound, ProposedList, RoundCandidate
 from ..permissions import require_step
 from ..selectors import (
@@ -47,6 +48,7 @@ from .serializers import (
     RoundAnswerSerializer,
     RoundBallotsSerializer,
     RoundEndPublicitySerializer,
+    RoundEvidenceUploadSerializer,
     RoundListApproveSerializer,
     RoundObjectionSerializer,
     RoundOpenSerializer,
@@ -234,6 +236,32 @@ class ApplicationViewSet(ScopedReadOnlyViewSet):
     def score(self, request, *args, **kwargs):
         data = _valid(RoundScoreSerializer, request, self)
         return self._detail(services.score(application=self.get_object(), actor=request.user, **data))
+
+    @extend_schema(
+        summary="上传佐证材料（申报人本人、人事或卫健委；综合考核前）",
+        tags=[TAG],
+        request={"multipart/form-data": RoundEvidenceUploadSerializer},
+        responses={201: ApplicationDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], url_path="evidence")
+    def upload_evidence(self, request, *args, **kwargs):
+        data = _valid(RoundEvidenceUploadSerializer, request, self)
+        application = self.get_object()
+        services.add_evidence(application=application, actor=request.user, **data)
+        response = self._detail(application)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(
+        summary="下载佐证材料", tags=[TAG], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}
+    )
+    @action(detail=True, methods=["get"], url_path=r"evidence/(?P<evidence_id>\d+)")
+    def download_evidence(self, request, *args, **kwargs):
+        application = self.get_object()
+        evidence = application.evidence.filter(pk=kwargs["evidence_id"]).first()
+        if evidence is None:
+            raise NotFound("佐证材料不存在。")
+        return file_response(evidence.file, evidence.name)
 
     @extend_schema(
         summary="撤回申报", tags=[TAG], request=RoundWithdrawSerializer, responses={200: ApplicationDetailSerializer}

@@ -1,5 +1,5 @@
 """An appointment round in the browser: the commission opens the 2028 round, 王芳 applies for herself
-(her target completion attached), HR checks her qualification, the commission scores her (ballots,
+(her target completion attached) with a supporting file, HR checks her qualification, the commission scores her (ballots,
 quantified, defence), ranks and proposes the hospital's list, publicises it (publicity.services),
 takes and answers an objection, ends the publicity and approves; HR generates the agreement, downloads the PDF (rendered to an image
 and checked) and records the signed scan; the board shows the hospital signed.
@@ -65,6 +65,14 @@ def test_a_small_round_from_opening_to_the_signed_agreement(world, quotas, brows
     page.get_by_role("button", name="提交申报").click()
     expect(messages).to_contain_text("王芳已申报专业技术八级")
     expect(page.get_by_test_id("applications")).to_contain_text("已申报（待资格审查）")
+    proof = tmp_path / "新技术应用证明.pdf"
+    proof.write_bytes(b"%PDF-1.4 proof")
+    page.get_by_text("上传材料", exact=True).click()
+    page.get_by_label("佐证材料文件").set_input_files(str(proof))
+    page.get_by_label("材料说明", exact=True).fill("院级新技术证明")
+    page.get_by_role("button", name="上传", exact=True).click()
+    expect(messages).to_contain_text("已上传佐证材料")
+    expect(page.get_by_role("link", name="新技术应用证明.pdf")).to_be_visible()
 
     # HR checks her qualification.
     _login(page, "hr")

@@ -237,6 +237,20 @@ def test_a_small_round_end_to_end_down_to_the_signed_agreement(world, quota, tmp
     app_id = response.json()["id"]
     assert response.json()["completion"] == "无高职称必尽任务"
 
+    proof = SimpleUploadedFile("新技术证明.pdf", b"%PDF-1.4 proof", content_type="application/pdf")
+    response = staff.post(
+        url("round_application", app_id, "upload-evidence"),
+        {"file": proof, "description": "院级证明"},
+        format="multipart",
+    )
+    assert_status(response, 201)
+    (evidence,) = response.json()["evidence"]
+    assert evidence["name"] == "新技术证明.pdf"
+    download = hr.get(
+        reverse("rounds_api:round_application-download-evidence", kwargs={"pk": app_id, "evidence_id": evidence["id"]})
+    )
+    assert_status(download, 200)
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 proof"
     assert_status(
         hr.post(url("round_application", app_id, "qualify"), {"qualified": True, "note": "材料齐全"}, format="json"),
         200,

@@ -556,3 +556,34 @@ def test_a_round_closes_only_when_everyone_gathered_is_signed_or_decided(world, 
         services.apply(
             round=round_, staff=world.staff_other_dept, post_grade=grade(8), applied_on=D(2028, 1, 5), actor=commission
         )
+
+
+def test_evidence_is_attached_by_the_applicant_until_the_score_is_recorded(world, round_, grade, commission, settings):
+    staff_user = world.users["staff"]
+    a = services.apply(
+        round=round_, staff=world.staff_in_dept, post_grade=grade(8), applied_on=D(2027, 12, 5), actor=staff_user
+    )
+    evidence = services.add_evidence(
+        application=a, file=_scan("论文.pdf"), description="核心期刊论文", actor=staff_user
+    )
+    assert evidence.name == "论文.pdf" and evidence.uploaded_by == staff_user
+    with pytest.raises(ApplicationError, match="应为PDF"):
+        services.add_evidence(application=a, file=SimpleUploadedFile("x.exe", b"MZ"), actor=staff_user)
+    a = services.qualify(application=a, qualified=True, actor=commission)
+    services.record_ballots(application=a, ballots=[("peer", 80)], actor=commission)
+    services.score(
+        application=a,
+        quantified_score=80,
+        defence_score=80,
+        quantified_weight="0.7",
+        democratic_weight="0.15",
+        defence_weight="0.15",
+        actor=commission,
+    )
+    with pytest.raises(ApplicationError, match="不能再上传佐证材料"):
+        services.add_evidence(application=a, file=_scan(), actor=staff_user)
+    with pytest.raises(ApplicationError, match="不在您的管理范围内"):
+        other = services.apply(
+            round=round_, staff=world.staff_other_dept, post_grade=grade(8), applied_on=D(2027, 12, 5), actor=commission
+        )
+        services.add_evidence(application=other, file=_scan(), actor=staff_user)
