@@ -161,3 +161,15 @@ def test_the_home_page_counts_cases_in_progress_and_overdue_ones_as_the_board_do
     assert cards["高职低聘在办案件"].note == "3件当前环节已逾期" and cards["高职低聘在办案件"].alert
     assert cards["整改中"].value == 1
     assert c.get(reverse("demotions:board")).context["overdue_count"] == 3
+
+
+def test_a_step_with_more_cases_than_the_board_shows_says_how_many_there_are(world, senior, monkeypatch):
+    monkeypatch.setattr("demotions.views.BOARD_ROWS", 2)
+    cases = [DemotionCaseFactory(appointment=senior, opened_on=dt.date(2026, 4, d)) for d in (3, 1, 2)]
+    DemotionCaseFactory(appointment=senior, state=CaseState.PROPOSED)
+    response = _client(world.users[Role.COMMISSION_ADMIN]).get(reverse("demotions:board"))
+    groups = {g["state"]: g for g in response.context["groups"]}
+    assert [c.pk for c in groups[CaseState.OPENED]["cases"]] == [cases[1].pk, cases[2].pk]  # the oldest first
+    assert groups[CaseState.OPENED]["count"] == 3
+    assert len(groups[CaseState.PROPOSED]["cases"]) == 1
+    assert "共 3 件，按立案先后显示前 2 件" in response.content.decode()
