@@ -467,6 +467,13 @@ def main() -> None:
             f"  {size:>8} {total_assessments:>12} {seconds:>8.2f} {queries:>8} {queries / result.chunks:>9.1f} "
             f"{len(result.cases_opened):>6} {len(result.rectifications_opened):>6}"
         )
+    (_, _, (small, _, small_q)), (_, _, (large, _, large_q)) = figures[0], figures[-1]
+    if large.chunks != small.chunks:
+        per_chunk = (large_q - small_q) / (large.chunks - small.chunks)
+        print(
+            f"  queries = {small_q - per_chunk * small.chunks:.0f} per sweep + {per_chunk:.1f} per chunk "
+            "of up to 5,000 staff, at both sizes"
+        )
     print(f"  cases in the database: {DemotionCase.objects.count()}, rectifications: {Rectification.objects.count()}")
 
 
