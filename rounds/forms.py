@@ -99,7 +99,7 @@ class ProposeForm(forms.Form):
 
 
 class EndingDecisionForm(forms.Form):
-    outcome = forms.ChoiceField(label="处理结果", choices=EndingOutcome.choices)
+    outcome = forms.ChoiceField(label="处理结果", choices=[("", "请选择"), *EndingOutcome.choices])
     post_grade = forms.ModelChoiceField(label="低聘岗位等级", queryset=PostGrade.objects.all(), required=False)
     note = forms.CharField(label="说明")
     decided_on = forms.DateField(label="决定日期", widget=DATE)

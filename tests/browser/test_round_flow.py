@@ -85,6 +85,7 @@ def test_a_small_round_from_opening_to_the_signed_agreement(world, quotas, brows
     # The commission scores: a quantified weight below the policy is refused, then a valid one.
     _login(page, "admin")
     page.goto(f"/rounds/{round_.pk}/applications/")
+    screenshot("rounds-02-score-form")
     page.get_by_label("民主评议：上级").fill("90")
     page.get_by_label("民主评议：同级").fill("80, 84")
     page.get_by_label("民主评议：患者代表").fill("88")
