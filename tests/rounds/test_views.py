@@ -210,3 +210,22 @@ def test_closing_a_round_with_undecided_people_is_refused_on_the_board(world, ro
     assert "既未签订新聘任协议，也未登记期满处理，不能结束本轮" in html
     round_.refresh_from_db()
     assert round_.status == "open"
+
+
+def test_the_applications_page_takes_the_same_number_of_queries_for_more_rows(
+    world, round_, scored, person, commission, grade
+):
+    client = _client(commission)
+    path = reverse("rounds:applications", args=[round_.pk])
+    scored(round_, world.staff_in_dept, quantified=90)
+    client.get(path)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(path).status_code == 200
+    for i in range(3):
+        scored(round_, person(f"多{i}"), quantified=80 + i)
+        services.apply(
+            round=round_, staff=person(f"新{i}"), post_grade=grade(8), applied_on=D(2027, 12, 5), actor=commission
+        )
+    with CaptureQueriesContext(connection) as more:
+        assert client.get(path).status_code == 200
+    assert len(more.captured_queries) == len(few.captured_queries)
