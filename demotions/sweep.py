@@ -388,9 +388,16 @@ class _Chunk:
                 ]
         if not met and not expired:
             return
+        # Locked and re-read as still open: a sweep running alongside, or a person cancelling one
+        # meanwhile, is not overwritten, and each is closed (and reported) once.
         rectifications = list(
-            Rectification.objects.select_related("period").filter(pk__in=[*met, *expired]).order_by("pk")
+            Rectification.objects.select_for_update(of=("self",))
+            .select_related("period")
+            .filter(pk__in=[*met, *expired], status=RectificationStatus.OPEN)
+            .order_by("pk")
         )
+        if not rectifications:
+            return
         for rect in rectifications:
             person = self.people[rect.staff_id]
             label = _quarter_label(rect.period.year, rect.period.number)
@@ -433,8 +440,9 @@ class _Chunk:
 
     def _open_rectifications(self) -> None:
         """The latest quarterly result of each person (submitted, quarter over, within the term),
-        unless that quarter has a rectification already: every duty target's progress at the quarter's end (HIS
-        workload of its metric in the term + the monthly entries) against the milestone due then."""
+        unless that quarter has a rectification already: every duty target's progress at the
+        quarter's end (HIS workload of its metric in the term + the monthly entries) against the
+        milestone due then.  A group of alternatives is behind when none of them is on track."""
         least = "LEAST" if connection.vendor == "postgresql" else "MIN"
         staff_sql, staff_params = self._staff_sql("a.staff_id")
         upto = f'{least}(l.p_end, ap."end")'

@@ -73,11 +73,12 @@ def test_two_sweeps_at_once_open_one_case_per_trigger(world, assess):
         person_with_every_rule(world, assess)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
+    results = []
 
     def sweep(as_of):
         try:
             barrier.wait(timeout=30)
-            run_sweep(as_of=as_of)
+            results.append(run_sweep(as_of=as_of))
         except BaseException as error:  # noqa: BLE001 — reported by the assertion below
             errors.append(error)
         finally:
@@ -92,6 +93,8 @@ def test_two_sweeps_at_once_open_one_case_per_trigger(world, assess):
         assert errors == []
 
     assert Rectification.objects.count() == 20
+    # Closing is locked row by row: the two sweeps of the second day expire the 20 between them once.
+    assert sum(len(r.rectifications_expired) for r in results) == 20
     counts = case_counts()
     assert len(counts) == 20 * len(EVERY_TRIGGER)
     assert set(counts.values()) == {1}
