@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,7 +32,7 @@ from assessments.choices import Grade
 from personnel.errors import ApplicationError
 from personnel.forms import apply_application_error
 from personnel.scoping import can_read
-from personnel.views import DashboardCard, ScopedMixin, register_dashboard_cards
+from personnel.views import DashboardCard, ScopedMixin, paginate, register_dashboard_cards
 
 from . import exports
 from .choices import OPEN_STATES, CaseKind, CaseState, RectificationStatus
@@ -79,6 +79,17 @@ def due_on(case: DemotionCase, days: int) -> dt.date | None:
     if case.state not in OPEN_STATES:
         return None
     return case.step_due or entered_state_on(case) + dt.timedelta(days=days)
+
+
+def overdue_q(today: dt.date, days: int) -> Q:
+    """`mark_overdue`'s rule in SQL (for counts): the due date passed, or none and the step
+    entered more than `days` ago."""
+    late = today - dt.timedelta(days=days)
+    return (
+        Q(step_due__lt=today)
+        | Q(step_due__isnull=True, state_changed_at__date__lt=late)
+        | Q(step_due__isnull=True, state_changed_at__isnull=True, opened_on__lt=late)
+    )
 
 
 def mark_overdue(case: DemotionCase, today: dt.date, days: int) -> DemotionCase:
@@ -238,16 +249,20 @@ class BoardView(ScopedMixin, TemplateView):
         tab = "rectifications" if self.request.GET.get("tab") == "rectifications" else "cases"
 
         cases = self._filter(_board_cases(user), filters, institution_field="institution")
-        counts = dict(cases.order_by().values_list("state").annotate(n=Count("id")))
+        days = step_days()
+        per_state = (
+            cases.order_by().values("state").annotate(n=Count("id"), late=Count("id", filter=overdue_q(today, days)))
+        )
+        counts = {row["state"]: row["n"] for row in per_state}
+        late = {row["state"]: row["late"] if row["state"] in OPEN_STATES else 0 for row in per_state}
         if not filters.get("closed"):
             cases = cases.filter(state__in=OPEN_STATES)
-        days = step_days()
         groups = {state: [] for state in CaseState.values}
         # At most BOARD_ROWS per step, in one query (a window per state); the counts say the rest.
         ranked = cases.annotate(
             rank=Window(RowNumber(), partition_by=[F("state")], order_by=[F("opened_on").asc(), F("id").asc()])
         ).filter(rank__lte=BOARD_ROWS)
-        for case in ranked.order_by("opened_on", "id"):
+        for case in ranked.order_by("opened_on", "id") if tab == "cases" else []:
             groups[case.state].append(mark_overdue(case, today, days))
         context["groups"] = [
             {
@@ -255,7 +270,7 @@ class BoardView(ScopedMixin, TemplateView):
                 "label": label,
                 "cases": groups[state],
                 "count": counts.get(state, 0),
-                "overdue": sum(1 for c in groups[state] if c.overdue),
+                "overdue": late.get(state, 0),
                 "closed": state not in OPEN_STATES,
             }
             for state, label in CaseState.choices
@@ -269,12 +284,20 @@ class BoardView(ScopedMixin, TemplateView):
             filters,
             institution_field="staff__institution",
         )
-        rows = list(rectifications.order_by("deadline", "id"))
-        for r in rows:
-            r.days_left = (r.deadline - today).days
-        rows.sort(key=lambda r: (r.status != RectificationStatus.OPEN, r.deadline if r.status == "open" else -r.pk))
-        context["rectifications"] = rows
-        context["open_rectifications"] = sum(1 for r in rows if r.status == RectificationStatus.OPEN)
+        context["open_rectifications"] = rectifications.filter(status=RectificationStatus.OPEN).count()
+        context["rectifications"] = []
+        if tab == "rectifications":
+            # Open ones first, the nearest deadline first; then the closed ones, latest first.
+            ordered = rectifications.annotate(
+                closed=Case(When(status=RectificationStatus.OPEN, then=Value(0)), default=Value(1)),
+                open_deadline=Case(When(status=RectificationStatus.OPEN, then=F("deadline"))),
+            ).order_by("closed", F("open_deadline").asc(nulls_last=True), F("deadline").desc(), "-id")
+            page = paginate(self.request, ordered)
+            rows = list(page.object_list)
+            for r in rows:
+                r.days_left = (r.deadline - today).days
+            context["rectifications"] = rows
+            context["page_obj"] = page
         context["form"] = form
         context["tab"] = tab
         context["today"] = today
@@ -697,16 +720,9 @@ def demotion_cards(user) -> list[DashboardCard]:
     """Cases in progress (and how many sit past their step's due date), open rectifications."""
     if not can_read(user, "demotion_case"):
         return []
-    today = timezone.localdate()
-    late = today - dt.timedelta(days=step_days())
-    overdue = (
-        Q(step_due__lt=today)
-        | Q(step_due__isnull=True, state_changed_at__date__lt=late)
-        | Q(step_due__isnull=True, state_changed_at__isnull=True, opened_on__lt=late)
-    )
     counts = visible_cases(user).aggregate(
         open=Count("pk", filter=Q(state__in=OPEN_STATES)),
-        overdue=Count("pk", filter=Q(state__in=OPEN_STATES) & overdue),
+        overdue=Count("pk", filter=Q(state__in=OPEN_STATES) & overdue_q(timezone.localdate(), step_days())),
     )
     rectifications = visible_rectifications(user).filter(status=RectificationStatus.OPEN).count()
     board = reverse("demotions:board")

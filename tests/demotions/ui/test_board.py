@@ -109,11 +109,25 @@ def test_the_rectifications_tab_lists_open_ones_first_with_days_left(world, seni
         status=RectificationStatus.MET,
         closed_on=dt.date(2026, 9, 20),
     )
+    expired = RectificationFactory(
+        appointment=senior,
+        period=AssessmentPeriodFactory(region=world.region, number=1, year=2025),
+        opened_on=dt.date(2026, 4, 1),
+        deadline=dt.date(2026, 7, 1),
+        status=RectificationStatus.EXPIRED,
+        closed_on=dt.date(2026, 7, 2),
+    )
+    later = RectificationFactory(
+        appointment=senior,
+        period=AssessmentPeriodFactory(region=world.region, number=4, year=2025),
+        opened_on=dt.date(2026, 10, 1),
+        deadline=TODAY + dt.timedelta(40),
+    )
     response = _client(world.users[Role.DEPARTMENT_HEAD]).get(reverse("demotions:board"), {"tab": "rectifications"})
     rows = response.context["rectifications"]
-    assert [r.pk for r in rows] == [soon.pk, met.pk]
+    assert [r.pk for r in rows] == [soon.pk, later.pk, met.pk, expired.pk]
     assert rows[0].days_left == 5
-    assert response.context["open_rectifications"] == 1
+    assert response.context["open_rectifications"] == 2
     html = response.content.decode()
     assert "已完成整改" in html and "2026-11-30" in html
 
@@ -134,10 +148,10 @@ def _cases(world, n: int) -> None:
 def test_the_board_takes_a_constant_number_of_queries(world, n, django_assert_max_num_queries):
     _cases(world, n)
     c = _client(world.users[Role.COMMISSION_ADMIN])
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = c.get(reverse("demotions:board"))
     assert response.context["open_count"] == n
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = c.get(reverse("demotions:board"), {"tab": "rectifications"})
     assert len(response.context["rectifications"]) == n
 
