@@ -23,7 +23,7 @@ from tests.demotions.factories import (
     WorkloadRecordFactory,
     senior_appointment,
 )
-from tests.factories import PolicyVersionFactory
+from tests.factories import AppointmentFactory, InstitutionFactory, PolicyVersionFactory, RegionFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -490,3 +490,17 @@ def test_the_command_refuses_an_unknown_id_number_in_chinese(world):
 def test_the_command_refuses_a_malformed_date_in_chinese(world):
     with pytest.raises(CommandError, match="应为 YYYY-MM-DD"):
         run_command("--as-of", "2027/01/20")
+
+
+def test_a_region_without_a_policy_in_force_is_reported_and_the_others_are_swept(world, senior, assess):
+    region = RegionFactory(name="无政策县")
+    hospital = InstitutionFactory(region=region)
+    stranded = AppointmentFactory(staff=StaffFactory(institution=hospital), post_grade=PostGrade.objects.get(grade=6))
+    for staff in (world.staff_in_dept, stranded.staff):
+        assess(staff, "2026", "basic")
+
+    result = run_sweep(as_of=dt.date(2027, 1, 20))
+
+    assert [c.staff for c in DemotionCase.objects.all()] == [world.staff_in_dept]
+    assert any("无政策县" in warning and "没有生效的政策版本" in warning for warning in result.warnings)
+    assert "没有生效的政策版本" in str(result)
