@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
 from appointments.choices import AppointmentKind, AppointmentStatus, TargetPer
@@ -23,9 +24,10 @@ from appointments.services import (
 )
 from demotions.choices import BallotGroup, CaseKind, CaseState, FollowUp
 from demotions.models import DemotionCase
-from personnel.choices import StaffStatus
+from notifications import services as notification_services
+from personnel.choices import Role, StaffStatus
 from personnel.errors import ApplicationError
-from personnel.models import PostGrade, PostQuota, Region, Staff
+from personnel.models import PostGrade, PostQuota, Region, Staff, User
 from personnel.scoping import visible_staff
 from personnel.services import policy_for
 from publicity import services as publicity_services
@@ -65,6 +67,29 @@ def _by(obj, actor) -> None:
 
 def _user(actor):
     return actor if getattr(actor, "pk", None) else None
+
+
+def _notify_later(*, users, key: str, title: str, body: str = "", url: str = "") -> None:
+    """站内通知 once the step is committed (a refused or rolled-back step tells nobody anything)."""
+    recipients = tuple(users)
+    if not recipients:
+        return
+    message = notification_services.Message(
+        recipients=recipients, key=key, kind="round", title=title, body=body, url=url
+    )
+    transaction.on_commit(lambda: notification_services.notify_many([message]))
+
+
+def _applicant_users(application: Application):
+    return User.objects.filter(staff_id=application.staff_id, is_active=True)
+
+
+def _hr_users(institution_id: int):
+    return User.objects.filter(role=Role.HOSPITAL_HR, institution_id=institution_id, is_active=True)
+
+
+def _applications_url(round_: AppointmentRound) -> str:
+    return reverse("rounds:applications", args=[round_.pk])
 
 
 def _rule(fn, *args, **kwargs):
@@ -364,6 +389,14 @@ def qualify(*, application: Application, qualified: bool, note: str = "", actor)
     application.checked_at = timezone.now()
     _by(application, actor)
     application.save(update_fields=["status", "qualification_note", "checked_by", "checked_at", "updated_at"])
+    outcome = "通过" if qualified else "未通过"
+    _notify_later(
+        users=_applicant_users(application),
+        key=f"round:{application.round_id}:application:{application.pk}:qualification",
+        title=f"{application.round.name}：您的申报资格审查{outcome}",
+        body=note,
+        url=_applications_url(application.round),
+    )
     return application
 
 
@@ -609,6 +642,13 @@ def start_list_publicity(*, proposed_list: ProposedList, starts_on: dt.date, act
     proposed_list.status = ListStatus.IN_PUBLICITY
     _by(proposed_list, actor)
     proposed_list.save(update_fields=["status"])
+    _notify_later(
+        users=_hr_users(proposed_list.institution_id),
+        key=f"round:{round_.pk}:list:{proposed_list.pk}:publicity:{publicity.pk}",
+        title=f"{proposed_list.institution.name}拟聘任名单公示中（至{publicity.ends_on:%Y-%m-%d}）",
+        body=publicity.body,
+        url=reverse("rounds:board", args=[round_.pk]),
+    )
     return publicity
 
 
@@ -651,10 +691,23 @@ def approve_list(
     proposed_list.approval_note = (note or "").strip()
     _by(proposed_list, actor)
     proposed_list.save()
-    for a in list_members(proposed_list).filter(status=ApplicationStatus.PROPOSED):
+    approved = list(list_members(proposed_list).filter(status=ApplicationStatus.PROPOSED))
+    for a in approved:
         a.status = ApplicationStatus.APPROVED
         _by(a, actor)
         a.save(update_fields=["status", "updated_at"])
+        _notify_later(
+            users=_applicant_users(a),
+            key=f"round:{a.round_id}:application:{a.pk}:approved",
+            title=f"您拟聘{a.post_grade.name}已获卫健委审批，请与单位签订聘任协议",
+            url=_applications_url(proposed_list.round),
+        )
+    _notify_later(
+        users=_hr_users(proposed_list.institution_id),
+        key=f"round:{proposed_list.round_id}:list:{proposed_list.pk}:approved",
+        title=f"拟聘任名单已获审批（{len(approved)}人），请生成并签订聘任协议",
+        url=_applications_url(proposed_list.round),
+    )
     return proposed_list
 
 
@@ -809,6 +862,12 @@ def sign_agreement(*, agreement: Agreement, signed_on: dt.date, signed_file, act
         if agreement.signed_file.name:
             agreement.signed_file.storage.delete(agreement.signed_file.name)
         raise
+    _notify_later(
+        users=_applicant_users(application),
+        key=f"round:{application.round_id}:application:{application.pk}:signed",
+        title=f"您的聘任协议已登记签订：{agreement.post_grade.name}，聘期{agreement.term_start:%Y-%m-%d}至{agreement.term_end:%Y-%m-%d}",
+        url=_applications_url(application.round),
+    )
     return agreement
 
 

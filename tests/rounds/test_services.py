@@ -587,3 +587,24 @@ def test_evidence_is_attached_by_the_applicant_until_the_score_is_recorded(world
             round=round_, staff=world.staff_other_dept, post_grade=grade(8), applied_on=D(2027, 12, 5), actor=commission
         )
         services.add_evidence(application=other, file=_scan(), actor=staff_user)
+
+
+def test_applicants_and_hr_are_notified_once_steps_are_committed(
+    world, round_, scored, commission, hr, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification
+
+    staff_user = world.users["staff"]
+    with django_capture_on_commit_callbacks(execute=True):
+        scored(round_, world.staff_in_dept, quantified=90)
+    assert Notification.objects.filter(recipient=staff_user, title__contains="资格审查通过").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        _approve(round_, world.hospital, commission)
+    assert Notification.objects.filter(recipient=staff_user, title__contains="已获卫健委审批").exists()
+    assert Notification.objects.filter(recipient=hr, title__contains="名单公示中").exists()
+    assert Notification.objects.filter(recipient=hr, title__contains="拟聘任名单已获审批（1人）").exists()
+    # A refused step tells nobody: a second qualification of the same application is refused.
+    before = Notification.objects.count()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ApplicationError):
+        services.qualify(application=Application.objects.get(staff=world.staff_in_dept), qualified=True, actor=hr)
+    assert Notification.objects.count() == before
