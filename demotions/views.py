@@ -32,7 +32,14 @@ from assessments.choices import Grade
 from personnel.errors import ApplicationError
 from personnel.forms import apply_application_error
 from personnel.scoping import can_read
-from personnel.views import DashboardCard, ScopedMixin, paginate, register_dashboard_cards
+from personnel.views import (
+    DashboardCard,
+    ScopedMixin,
+    StaffSection,
+    paginate,
+    register_dashboard_cards,
+    register_staff_section,
+)
 
 from . import exports
 from .choices import OPEN_STATES, CaseKind, CaseState, RectificationStatus
@@ -731,3 +738,29 @@ def demotion_cards(user) -> list[DashboardCard]:
         DashboardCard("高职低聘在办案件", counts["open"], board, note, alert=counts["overdue"] > 0),
         DashboardCard("整改中", rectifications, f"{board}?tab=rectifications", "整改期满未完成的次日立案"),
     ]
+
+
+@register_staff_section
+def demotion_section(request, staff) -> StaffSection | None:
+    """The person's rectifications (with what each must reach by its deadline) and cases, on the
+    staff page the deadline reminders link to.  Shown only when there is something."""
+    user = request.user
+    if not can_read(user, "rectification") and not can_read(user, "demotion_case"):
+        return None
+    today = timezone.localdate()
+    rectifications = list(
+        visible_rectifications(user)
+        .filter(staff=staff)
+        .select_related("period")
+        .prefetch_related("items__target")
+        .order_by("-deadline", "-id")
+    )
+    for r in rectifications:
+        r.days_left = (r.deadline - today).days
+    cases = list(visible_cases(user).filter(staff=staff).order_by("-opened_on", "-id"))
+    if not rectifications and not cases:
+        return None
+    return StaffSection(
+        template_name="demotions/_staff_section.html",
+        context={"rectifications": rectifications, "cases": cases, "today": today},
+    )
