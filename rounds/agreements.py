@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import re
 
+from django.utils import timezone
+
 from .models import Agreement
 
 DEFAULT_TITLE = "事业单位专业技术岗位聘任协议"
@@ -120,7 +122,8 @@ def agreement_pdf(agreement: Agreement) -> bytes:
         story.append(Paragraph(_paragraph_text(line), style))
     story.append(Spacer(1, 6 * mm))
     signed = f"；已于{agreement.signed_on:%Y年%m月%d日}签订" if agreement.signed_on else ""
-    story.append(Paragraph(f"本协议由聘任通生成（{agreement.generated_at:%Y-%m-%d}）{signed}。", note_style))
+    generated = timezone.localtime(agreement.generated_at) if agreement.generated_at else timezone.now()
+    story.append(Paragraph(f"本协议由聘任通生成（{generated:%Y-%m-%d}）{signed}。", note_style))
     doc.build(story)
     return buffer.getvalue()
 
