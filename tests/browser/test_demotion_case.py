@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from appointments.models import Appointment
 from demotions.choices import CaseState, Trigger
 from demotions.models import DemotionCase
+from notifications.services import notify
 from personnel.models import PostGrade
 from personnel.services import policy_for
 from tests.conftest import PASSWORD
@@ -61,8 +62,11 @@ def test_a_case_goes_from_proposal_to_execution(world, case, browser_page, scree
     evidence = tmp_path / "谈话记录.pdf"
     evidence.write_bytes(b"%PDF-1.4\n% interview notes\n")
 
-    # HR (the party branch) finds the case on the board and proposes it with evidence.
+    # HR (the party branch) has a reminder waiting (the bell), finds the case on the board and
+    # proposes it with evidence.
+    notify(recipients=[world.users["hospital_hr"]], key="case-opened", kind="case_step", title="王芳的案件待提议")
     _login(page, "hr")
+    expect(page.get_by_test_id("unread-count")).to_have_text("1")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="能上能下").click()
     expect(page.get_by_role("heading", name="能上能下", exact=True)).to_be_visible()
     expect(page.locator("#state-opened")).to_contain_text("王芳")
