@@ -4,6 +4,7 @@ PostgreSQL, and the cases are there.  Runs when CELERY_BROKER_URL is set (as in 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
@@ -59,3 +60,13 @@ def test_the_daily_sweep_runs_through_a_real_worker_and_opens_the_cases(world, a
     assert sum(c["cases_opened"] for c in chunks) == 3
     keys = set(DemotionCase.objects.values_list("staff_id", "trigger", "trigger_key"))
     assert keys == {(a.staff_id, Trigger.CONSECUTIVE_QUARTERS, "2026Q3") for a in people}
+
+
+@pytest.mark.django_db
+def test_the_daily_task_sweeps_as_of_today_in_shanghai(world, senior, assess, time_machine):
+    assess(world.staff_in_dept, "2026", "basic")
+    # 2026-12-31 17:00 UTC is 01:00 on New Year's Day in Shanghai: the 2026 annual result is over.
+    time_machine.move_to(dt.datetime(2026, 12, 31, 17, 0, tzinfo=dt.UTC), tick=False)
+
+    assert sweep_daily.delay().get()["as_of"] == "2027-01-01"
+    assert DemotionCase.objects.get().opened_on == dt.date(2027, 1, 1)
