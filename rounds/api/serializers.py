@@ -17,6 +17,7 @@ from ..selectors import completion_summary, visible_applications, visible_rounds
 
 class RoundSerializer(serializers.ModelSerializer):
     region_name = serializers.CharField(source="region.name", read_only=True, label="地区")
+    status = serializers.CharField(read_only=True, label="状态（open/closed）")
     status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
 
     class Meta:
@@ -63,6 +64,7 @@ class RoundProposeSerializer(serializers.Serializer):
 
 
 class CandidateSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(read_only=True, label="来源（term_ending/restoration）")
     staff_name = serializers.CharField(source="staff.name", read_only=True, label="姓名")
     institution_name = serializers.CharField(source="institution.name", read_only=True, label="单位")
     source_display = serializers.CharField(source="get_source_display", read_only=True, label="来源名称")
@@ -103,6 +105,8 @@ class EndingDecisionInputSerializer(serializers.Serializer):
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(read_only=True, label="申报类型代码")
+    status = serializers.CharField(read_only=True, label="状态代码")
     staff_name = serializers.CharField(source="staff.name", read_only=True, label="姓名")
     institution_name = serializers.CharField(source="institution.name", read_only=True, label="单位")
     post_grade_name = serializers.CharField(source="post_grade.name", read_only=True, label="申报岗位")
@@ -216,6 +220,7 @@ class RoundWithdrawSerializer(serializers.Serializer):
 
 
 class ProposedListSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, label="状态代码")
     institution_name = serializers.CharField(source="institution.name", read_only=True, label="单位")
     status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
     publicity = serializers.SerializerMethodField(label="公示")
