@@ -679,6 +679,9 @@ class _Chunk:
                     refusals[staff_id].append((event_id, day))
                 continue
             if kind == EventKind.ACCIDENT:
+                # Seed 000 §三(二)3: "聘期内发生2级及以上医疗事故" — within the current term only.
+                if not person.start <= day <= person.end:
+                    continue
                 gravest = self._param(person, "accident_level_trigger")
                 if gravest is None or level is None or level > gravest:
                     continue

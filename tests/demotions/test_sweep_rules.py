@@ -366,6 +366,21 @@ def test_a_medical_accident_of_level_two_or_graver_opens_a_case(world, senior, l
         assert list(found[0].events.all()) == [event]
 
 
+def test_a_medical_accident_before_the_term_opens_no_case(world, senior):
+    """Seed 000: "聘期内发生2级及以上医疗事故" — the term began 2026-01-01."""
+    ConductEventFactory(
+        staff=world.staff_in_dept, kind=EventKind.ACCIDENT, accident_level=1, date=dt.date(2025, 12, 31)
+    )
+    on_first_day = ConductEventFactory(
+        staff=world.staff_in_dept, kind=EventKind.ACCIDENT, accident_level=2, date=dt.date(2026, 1, 1)
+    )
+
+    run_sweep(as_of=dt.date(2026, 5, 2))
+
+    [case] = cases(world.staff_in_dept, Trigger.ACCIDENT)
+    assert case.trigger_key == f"event:{on_first_day.pk}"
+
+
 @pytest.mark.parametrize(
     ("kind", "trigger"),
     [(EventKind.ETHICS, Trigger.ETHICS), (EventKind.FRAUD, Trigger.FRAUD), (EventKind.OTHER, Trigger.OTHER)],
