@@ -30,8 +30,9 @@ from personnel.errors import ApplicationError
 from personnel.models import PostGrade, PostQuota, Region, Staff, User
 from personnel.scoping import visible_staff
 from personnel.services import policy_for
+from publicity import selectors as publicity_selectors
 from publicity import services as publicity_services
-from publicity.models import Publicity, PublicityStatus
+from publicity.models import Publicity
 
 from . import agreements, rules
 from .choices import (
@@ -653,7 +654,7 @@ def start_list_publicity(*, proposed_list: ProposedList, starts_on: dt.date, act
 
 
 def running_publicity(proposed_list: ProposedList) -> Publicity | None:
-    return proposed_list.publicities.filter(status=PublicityStatus.RUNNING).first()
+    return publicity_selectors.running_for_subject(proposed_list)
 
 
 @transaction.atomic
