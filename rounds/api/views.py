@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -25,6 +25,7 @@ from publicity.models import Objection
 
 from .. import services
 from ..agreements import agreement_pdf, file_response, scan_response
+from ..choices import ApplicationStatus
 from ..models import Agreement, Application, AppointmentRound, ProposedList, RoundCandidate
 from ..permissions import require_step
 from ..selectors import (
@@ -129,7 +130,12 @@ class RoundViewSet(ScopedReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="本轮涉及人员（聘期届满、可恢复聘任）", tags=[TAG]),
+    list=extend_schema(
+        summary="本轮涉及人员（聘期届满、可恢复聘任）",
+        description="?undecided=true 只列出既未签约也未登记期满处理的人员。",
+        parameters=[OpenApiParameter("undecided", OpenApiTypes.BOOL, description="只看待落实人员")],
+        tags=[TAG],
+    ),
     retrieve=extend_schema(summary="本轮涉及人员详情", tags=[TAG]),
 )
 class CandidateViewSet(ScopedReadOnlyViewSet):
@@ -138,11 +144,19 @@ class CandidateViewSet(ScopedReadOnlyViewSet):
     filterset_fields = ["round", "institution", "source"]
 
     def scoped_queryset(self, user) -> QuerySet[RoundCandidate]:
-        return (
+        qs = (
             visible_candidates(user)
             .select_related("staff", "institution", "appointment__post_grade", "ending_decision")
             .order_by("round_id", "institution_id", "pk")
         )
+        request = getattr(self, "request", None)
+        if request is not None and request.query_params.get("undecided") in ("1", "true"):
+            # Neither signed in the round nor given an ending decision: the people still to settle.
+            signed = Application.objects.filter(
+                round=OuterRef("round"), staff=OuterRef("staff"), status=ApplicationStatus.SIGNED
+            )
+            qs = qs.filter(ending_decision__isnull=True).exclude(Exists(signed))
+        return qs
 
     @extend_schema(
         summary="登记期满未续聘处理（低聘岗位、特设岗位或其他）",

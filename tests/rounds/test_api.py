@@ -334,3 +334,19 @@ def test_a_scan_that_is_not_a_pdf_or_image_is_refused(world, matrix):
     )
     assert_chinese_400(response, "扫描件应为PDF")
     assert Agreement.objects.get(pk=agreement.pk).signed_on is None
+
+
+def test_the_candidates_still_to_settle_are_listed_for_a_decision(world, round_, commission):
+    client = client_for(world, "commission_admin")
+    response = client.get(url("round_candidate"), {"round": round_.pk, "undecided": "true"})
+    assert {r["staff_name"] for r in response.json()["results"]} == {"王芳", "张伟", "刘洋"}
+    candidate = round_.candidates.get(staff=world.staff_branch)
+    response = client_for(world, "hospital_hr").post(
+        url("round_candidate", candidate.pk, "decide"),
+        {"outcome": "other", "note": "调出", "decided_on": "2027-12-30"},
+        format="json",
+    )
+    assert_status(response, 201)
+    assert response.json()["ending_outcome"] == "其他"
+    response = client.get(url("round_candidate"), {"round": round_.pk, "undecided": "true"})
+    assert {r["staff_name"] for r in response.json()["results"]} == {"王芳", "刘洋"}
