@@ -46,6 +46,10 @@ class Institution(models.Model):
     )
     region = models.ForeignKey(Region, verbose_name="地区", on_delete=models.PROTECT, related_name="institutions")
     is_remote = models.BooleanField("边远地区", default=False)
+    # Seed 004: the grassroots indicators count health workers per 10,000 residents a township serves.
+    population = models.PositiveIntegerField(
+        "服务人口", null=True, blank=True, help_text="乡镇卫生院、社区卫生服务中心填写。"
+    )
     # Materialised path of primary keys ("/1/4/17/") so a subtree is one indexed prefix match.
     path = models.CharField(max_length=255, editable=False, db_index=True, default="")
 
@@ -126,6 +130,8 @@ class Staff(models.Model):
         Department, verbose_name="科室", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
     first_employment_date = models.DateField("参加工作时间", null=True, blank=True)
+    # Seed 004 §一: 遴选的基层卫生骨干人才 (the backbone-talent ratio counts them).
+    is_backbone = models.BooleanField("基层骨干人才", default=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

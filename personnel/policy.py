@@ -104,6 +104,8 @@ POLICY_FIELDS: dict[str, PolicyField] = {
         _f("grassroots_workers_per_10k", "每万服务人口基层卫生人员", "int", "强基指标"),
         _f("township_senior_post_ratio", "乡镇卫生院高级岗位比例上限", "decimal", "强基指标"),
         _f("backbone_ratio", "基层骨干人才占比", "decimal", "强基指标"),
+        # Seed 004 §一 "基层医务人员数量每年上升5%左右": the yearly growth target as a ratio (0.05).
+        _f("grassroots_workers_growth", "基层医务人员数量年增长目标", "decimal", "强基指标"),
     ]
 }
 
