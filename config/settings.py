@@ -236,3 +236,9 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="聘任通 <noreply@pinrentong.local>")
+# In-app notifications are also e-mailed (immediately, or in a daily digest at 07:30 for users who
+# chose it) when NOTIFICATIONS_EMAIL is true; it defaults to true when EMAIL_HOST is set in the
+# environment (an SMTP server is configured), false otherwise.
+NOTIFICATIONS_EMAIL = env.bool("NOTIFICATIONS_EMAIL", default=bool(env.str("EMAIL_HOST", default="")))
+# How long the top bar's unread and to-do counts are cached (seconds).
+NOTIFICATIONS_BADGE_SECONDS = env.int("NOTIFICATIONS_BADGE_SECONDS", default=60)
