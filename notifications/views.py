@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import F
@@ -11,11 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
+from personnel.errors import ApplicationError
 from personnel.views import navigation_for, paginate
 
 from .context_processors import forget_unread, refresh_unread
-from .models import Notification
-from .services import mark_read
+from .models import EmailMode, Notification
+from .services import email_mode_of, mark_read, set_email_mode
 
 
 class NotificationListView(LoginRequiredMixin, TemplateView):
@@ -35,7 +37,25 @@ class NotificationListView(LoginRequiredMixin, TemplateView):
         context["unread_notifications"] = refresh_unread(self.request.user)
         context["nav"] = navigation_for(self.request.user)
         context["nav_active"] = "notifications"
+        context["email_enabled"] = bool(getattr(settings, "NOTIFICATIONS_EMAIL", False))
+        context["email_mode"] = email_mode_of(self.request.user)
+        context["email_modes"] = EmailMode.choices
         return context
+
+
+class PreferenceView(LoginRequiredMixin, View):
+    """POST: the user's own e-mail mode (immediate, daily digest or none)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        try:
+            preference = set_email_mode(user=request.user, mode=request.POST.get("email_mode", ""))
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"已保存：{preference.get_email_mode_display()}。")
+        return redirect("notifications:list")
 
 
 class MarkReadView(LoginRequiredMixin, View):
