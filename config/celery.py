@@ -29,4 +29,9 @@ app.conf.beat_schedule = {
         "task": "demotions.sweep_daily",
         "schedule": crontab(hour=2, minute=0),
     },
+    # 站内通知: the daily digest e-mail for users who chose it (CELERY_TIMEZONE is Asia/Shanghai).
+    "notifications-daily-digest": {
+        "task": "notifications.send_daily_digests",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
