@@ -558,26 +558,40 @@ def watch_terminations(*, today: dt.date) -> dict[str, int]:
     return {"opened": opened, "reminded": reminded, "overdue": overdue}
 
 
-def termination_recipients(item: TerminationItem) -> list[str]:
-    """HR of the employing institution and the region's commission admins, who have an e-mail address."""
+def termination_users(item: TerminationItem):
+    """HR of the employing institution and the region's commission admins (active accounts)."""
     from personnel.choices import Role
     from personnel.models import User
 
     institution = item.contract.institution
-    users = (
-        User.objects.filter(is_active=True)
-        .exclude(email="")
-        .filter(
-            Q(role=Role.HOSPITAL_HR, institution_id=institution.pk)
-            | Q(role=Role.COMMISSION_ADMIN, institution__region_id=institution.region_id)
-        )
+    return User.objects.filter(is_active=True).filter(
+        Q(role=Role.HOSPITAL_HR, institution_id=institution.pk)
+        | Q(role=Role.COMMISSION_ADMIN, institution__region_id=institution.region_id)
     )
-    return sorted(set(users.values_list("email", flat=True)))
+
+
+def termination_recipients(item: TerminationItem) -> list[str]:
+    """HR of the employing institution and the region's commission admins, who have an e-mail address."""
+    return sorted(set(termination_users(item).exclude(email="").values_list("email", flat=True)))
 
 
 def notify_termination_deadline(item: TerminationItem) -> int:
     """Seed 002: the employing unit must file the termination request within 3 months of learning
-    of the cause — remind those who must file it before the deadline passes."""
+    of the cause — remind those who must file it before the deadline passes.  The in-app
+    notification is stored once per item and deadline (the e-mail below is the daily reminder)."""
+    from django.urls import reverse
+
+    from notifications.services import notify
+
+    notify(
+        recipients=list(termination_users(item)),
+        key=f"talent:termination:{item.pk}:{item.deadline:%Y%m%d}",
+        kind="talent_termination",
+        title=f"【柔性引才】{item.contract}解约申请须于{item.deadline:%Y-%m-%d}前提出",
+        body=f"存在解约情形（{item.get_reason_display()}），用人单位须在{item.deadline:%Y-%m-%d}前向卫健委提出解约申请。",
+        url=reverse("talent:contract_detail", args=[item.contract_id]),
+        email=False,  # mailed below, every reminder day
+    )
     recipients = termination_recipients(item)
     if not recipients:
         return 0
