@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_fsm_log",
     "publicity",
     "notifications",
+    "tasks",
     "demotions",
     "rounds",
 ]
@@ -86,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "personnel.context_processors.navigation",
                 "notifications.context_processors.notifications",
+                "tasks.context_processors.tasks",
             ],
         },
     },
