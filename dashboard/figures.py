@@ -1,0 +1,419 @@
+"""The commission dashboard's figures (issue 8), each one aggregate query over a scoped queryset.
+
+Every figure is built on the owning app's `visible_*` selector, so HR sees its institution subtree,
+a department head their department, a staff member their own rows, and a figure whose resource the
+role may not read is left out (`FIGURE_RESOURCES`).  A figure is plain data — categories, series,
+and for each bar the drill-down filter — that the page draws with ECharts, the reports write to
+.xlsx and draw into the PDF with reportlab, and the API returns as JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from appointments.selectors import quotas_with_usage
+from assessments.choices import AssessmentStatus, Grade, PeriodStatus
+from assessments.models import Assessment, AssessmentPeriod
+from assessments.selectors import visible_assessments, visible_periods
+from demotions.choices import OPEN_STATES, CaseState, RectificationStatus
+from demotions.selectors import visible_cases, visible_rectifications
+from personnel.choices import TITLE_LEVEL_RANK, StaffStatus, TitleLevel
+from personnel.models import Title
+from personnel.scoping import can_read, visible_quotas, visible_staff
+from secondments.choices import SecondmentStatus
+from secondments.selectors import visible_demands, visible_secondments
+from talent.choices import TerminationStatus
+from talent.selectors import budgets_with_figures, visible_budgets, visible_contracts
+
+NO_TITLE = "none"
+LEVEL_LABELS = {**dict(TitleLevel.choices), NO_TITLE: "无职称"}
+LEVEL_ORDER = [TitleLevel.SENIOR, TitleLevel.ASSOCIATE_SENIOR, TitleLevel.INTERMEDIATE, TitleLevel.JUNIOR, NO_TITLE]
+GRADE_ORDER = [Grade.EXCELLENT, Grade.QUALIFIED, Grade.BASIC, Grade.UNQUALIFIED]
+COVERING_STATUSES = (SecondmentStatus.PLANNED, SecondmentStatus.ACTIVE, SecondmentStatus.COMPLETED)
+AT_RISK_STATUSES = (TerminationStatus.OPEN, TerminationStatus.FILED)
+
+# The resources a role must read for a figure to be shown (personnel.scoping's matrices decide).
+FIGURE_RESOURCES: dict[str, tuple[str, ...]] = {
+    "staff_by_level": ("staff", "title"),
+    "quota_use": ("quota", "appointment"),
+    "completion": ("assessment", "period"),
+    "grades": ("assessment", "period"),
+    "demotion": ("demotion_case", "rectification"),
+    "secondment": ("secondment", "secondment_plan"),
+    "talent": ("talent_budget", "talent_contract"),
+}
+
+
+@dataclass
+class Figure:
+    """One chart: `series[i].data[j]` is the value of series i at category j; `drill[i][j]` the
+    query string of the list behind it (blank = nothing to list)."""
+
+    key: str
+    title: str
+    kind: str  # "bar", "stacked" or "pie"
+    categories: list[str]
+    series: list[dict]
+    drill: list[list[str]] = field(default_factory=list)
+    note: str = ""
+    highlight: list[list[bool]] = field(default_factory=list)  # over quota, overdue… drawn red
+
+    def as_dict(self) -> dict:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "kind": self.kind,
+            "categories": self.categories,
+            "series": [{"name": s["name"], "data": [_plain(v) for v in s["data"]]} for s in self.series],
+            "drill": self.drill,
+            "highlight": self.highlight,
+            "note": self.note,
+        }
+
+
+def _plain(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _qs(**params) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def figures_for(user) -> list[str]:
+    return [key for key, resources in FIGURE_RESOURCES.items() if all(can_read(user, r) for r in resources)]
+
+
+# --- Staff by title level and institution -------------------------------------------------------
+
+
+def level_rank_case(prefix: str = "") -> Case:
+    return Case(
+        *[When(**{f"{prefix}level": level}, then=Value(rank)) for level, rank in TITLE_LEVEL_RANK.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def staff_with_top_level(qs):
+    """Annotate each person with `top_level`: the level of their most senior title (Staff.current_title's
+    rule, in SQL), blank without a title."""
+    top = (
+        Title.objects.filter(staff=OuterRef("pk"))
+        .annotate(rank=level_rank_case())
+        .order_by("-rank", "-obtained_on")
+        .values("level")[:1]
+    )
+    return qs.annotate(top_level=Coalesce(Subquery(top), Value(NO_TITLE)))
+
+
+def on_duty_staff(user):
+    return visible_staff(user).filter(status=StaffStatus.ON_DUTY)
+
+
+def staff_by_level(user) -> Figure:
+    rows = (
+        staff_with_top_level(on_duty_staff(user))
+        .order_by()
+        .values("institution_id", "institution__name", "institution__path", "top_level")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[tuple[int, str], int] = {}
+    names: dict[int, tuple[str, str]] = {}
+    for r in rows:
+        counts[(r["institution_id"], r["top_level"])] = r["n"]
+        names[r["institution_id"]] = (r["institution__path"], r["institution__name"])
+    institutions = sorted(names, key=lambda i: names[i])
+    return Figure(
+        key="staff_by_level",
+        title="在岗人员职称结构（按机构）",
+        kind="stacked",
+        categories=[names[i][1] for i in institutions],
+        series=[
+            {"name": LEVEL_LABELS[level], "data": [counts.get((i, level), 0) for i in institutions]}
+            for level in LEVEL_ORDER
+        ],
+        drill=[
+            [_qs(figure="staff_by_level", institution=i, level=level) for i in institutions] for level in LEVEL_ORDER
+        ],
+    )
+
+
+# --- Post-quota use -----------------------------------------------------------------------------
+
+
+def quota_use(user, *, year: int) -> Figure:
+    quotas = (
+        quotas_with_usage(visible_quotas(user).filter(year=year))
+        .order_by("institution__path", "post_grade_id")
+        .values("institution_id", "institution__name", "post_grade_id", "post_grade__name", "count", "used")
+    )
+    rows = list(quotas)
+    return Figure(
+        key="quota_use",
+        title=f"{year}年岗位使用（已聘/核定）",
+        kind="bar",
+        categories=[f"{r['institution__name']}·{r['post_grade__name']}" for r in rows],
+        series=[
+            {"name": "核定岗位", "data": [r["count"] for r in rows]},
+            {"name": "已聘", "data": [r["used"] for r in rows]},
+        ],
+        drill=[
+            ["" for _ in rows],
+            [
+                _qs(figure="quota_use", institution=r["institution_id"], grade=r["post_grade_id"], year=year)
+                for r in rows
+            ],
+        ],
+        highlight=[[False for _ in rows], [r["used"] > r["count"] for r in rows]],
+        note="红色为超出核定岗位数。",
+    )
+
+
+# --- Assessment completion for the open period ---------------------------------------------------
+
+
+def open_period(user, *, period_id: int | None = None) -> AssessmentPeriod | None:
+    periods = visible_periods(user)
+    if period_id:
+        return periods.filter(pk=period_id).first()
+    return periods.filter(status=PeriodStatus.OPEN).order_by("-start", "kind").first()
+
+
+def completion(user, *, period: AssessmentPeriod | None) -> Figure:
+    title = f"{period}提交情况" if period else "考核提交情况（没有进行中的考核期间）"
+    if period is None:
+        return Figure(key="completion", title=title, kind="stacked", categories=[], series=[])
+    submitted = Exists(
+        Assessment.objects.filter(staff=OuterRef("pk"), period=period, status=AssessmentStatus.SUBMITTED)
+    )
+    rows = list(
+        on_duty_staff(user)
+        .filter(institution__region_id=period.region_id)
+        .order_by("institution__path", "department__code")
+        .values("institution_id", "institution__name", "department_id", "department__name")
+        .annotate(total=Count("pk"), done=Count("pk", filter=submitted))
+    )
+    return Figure(
+        key="completion",
+        title=title,
+        kind="stacked",
+        categories=[f"{r['institution__name']}·{r['department__name'] or '未分科室'}" for r in rows],
+        series=[
+            {"name": "已提交", "data": [r["done"] for r in rows]},
+            {"name": "未提交", "data": [r["total"] - r["done"] for r in rows]},
+        ],
+        drill=[
+            [
+                _qs(
+                    figure="completion",
+                    period=period.pk,
+                    institution=r["institution_id"],
+                    department=r["department_id"] or 0,
+                    submitted=1,
+                )
+                for r in rows
+            ],
+            [
+                _qs(
+                    figure="completion",
+                    period=period.pk,
+                    institution=r["institution_id"],
+                    department=r["department_id"] or 0,
+                    submitted=0,
+                )
+                for r in rows
+            ],
+        ],
+        highlight=[[False for _ in rows], [r["total"] > r["done"] for r in rows]],
+    )
+
+
+# --- Grade distribution per period --------------------------------------------------------------
+
+
+def grades(user, *, periods: int = 6) -> Figure:
+    recent = list(visible_periods(user).order_by("-start", "kind")[:periods])
+    recent.reverse()
+    counts: dict[tuple[int, str], int] = {}
+    if recent:
+        for r in (
+            visible_assessments(user)
+            .filter(period__in=[p.pk for p in recent], status=AssessmentStatus.SUBMITTED)
+            .order_by()
+            .values("period_id", "grade")
+            .annotate(n=Count("pk"))
+        ):
+            counts[(r["period_id"], r["grade"])] = r["n"]
+    return Figure(
+        key="grades",
+        title="考核等次分布（最近考核期间）",
+        kind="stacked",
+        categories=[f"{p.label}{p.get_kind_display()}" for p in recent],
+        series=[{"name": Grade(g).label, "data": [counts.get((p.pk, g), 0) for p in recent]} for g in GRADE_ORDER],
+        drill=[[_qs(figure="grades", period=p.pk, grade=g) for p in recent] for g in GRADE_ORDER],
+    )
+
+
+# --- The demotion funnel -----------------------------------------------------------------------
+
+
+def demotion(user, *, today: dt.date) -> Figure:
+    from demotions.views import overdue_q, step_days
+
+    rect = visible_rectifications(user).aggregate(
+        open=Count("pk", filter=Q(status=RectificationStatus.OPEN)),
+        late=Count("pk", filter=Q(status=RectificationStatus.OPEN, deadline__lt=today)),
+    )
+    by_state = {
+        r["state"]: r
+        for r in visible_cases(user)
+        .order_by()
+        .values("state")
+        .annotate(n=Count("pk"), late=Count("pk", filter=overdue_q(today, step_days())))
+    }
+    states = [s for s in CaseState.values if s != CaseState.DISMISSED]
+    categories = ["整改中", *[CaseState(s).label for s in states]]
+    totals = [rect["open"], *[by_state.get(s, {}).get("n", 0) for s in states]]
+    late = [rect["late"], *[by_state.get(s, {}).get("late", 0) if s in OPEN_STATES else 0 for s in states]]
+    return Figure(
+        key="demotion",
+        title="能上能下进度（整改与案件各环节）",
+        kind="bar",
+        categories=categories,
+        series=[{"name": "数量", "data": totals}, {"name": "超期", "data": late}],
+        drill=[
+            [_qs(figure="demotion", step="rectification"), *[_qs(figure="demotion", step=s) for s in states]],
+            [
+                _qs(figure="demotion", step="rectification", overdue=1),
+                *[_qs(figure="demotion", step=s, overdue=1) if s in OPEN_STATES else "" for s in states],
+            ],
+        ],
+        highlight=[[False] * len(categories), [n > 0 for n in late]],
+        note=f"超期：整改已过期限，或案件当前环节超过办理期限（未设期限时为{step_days()}天）。",
+    )
+
+
+# --- Secondments: coverage of township demand ----------------------------------------------------
+
+
+def secondment(user, *, year: int) -> Figure:
+    demand = {
+        r["institution_id"]: r
+        for r in visible_demands(user)
+        .filter(year=year)
+        .order_by()
+        .values("institution_id", "institution__name", "institution__path")
+        .annotate(n=Sum("count"))
+    }
+    covered = {
+        r["receiving_unit_id"]: r
+        for r in visible_secondments(user)
+        .filter(status__in=COVERING_STATUSES, start__year__lte=year, end__year__gte=year)
+        .order_by()
+        .values("receiving_unit_id", "receiving_unit__name", "receiving_unit__path")
+        .annotate(n=Count("staff_id", distinct=True))
+    }
+    names = {i: (r["institution__path"], r["institution__name"]) for i, r in demand.items()}
+    for i, r in covered.items():
+        names.setdefault(i, (r["receiving_unit__path"], r["receiving_unit__name"]))
+    units = sorted(names, key=lambda i: names[i])
+    need = [demand[i]["n"] if i in demand else 0 for i in units]
+    got = [covered[i]["n"] if i in covered else 0 for i in units]
+    return Figure(
+        key="secondment",
+        title=f"{year}年县聘乡用：乡镇需求与到岗",
+        kind="bar",
+        categories=[names[i][1] for i in units],
+        series=[{"name": "需求人数", "data": need}, {"name": "下沉人数", "data": got}],
+        drill=[
+            [_qs(figure="secondment_demand", institution=i, year=year) for i in units],
+            [_qs(figure="secondment", institution=i, year=year) for i in units],
+        ],
+        highlight=[[False] * len(units), [g < n for g, n in zip(got, need, strict=True)]],
+        note="红色为下沉人数不足需求；个人下沉义务完成情况见“下沉义务”页。",
+    )
+
+
+# --- Talent: budget and contracts at risk ---------------------------------------------------------
+
+
+def talent(user, *, year: int) -> Figure:
+    budgets = list(
+        budgets_with_figures(visible_budgets(user).filter(year=year))
+        .order_by("institution__path")
+        .values("institution_id", "institution__name", "allocated_amount", "committed_amount", "paid_amount")
+    )
+    risk = {
+        r["institution_id"]: r["n"]
+        for r in visible_contracts(user)
+        .filter(termination_items__status__in=AT_RISK_STATUSES)
+        .order_by()
+        .values("institution_id")
+        .annotate(n=Count("pk", distinct=True))
+    }
+    ids = [b["institution_id"] for b in budgets]
+    return Figure(
+        key="talent",
+        title=f"{year}年柔性引才经费（元）与风险合同",
+        kind="bar",
+        categories=[b["institution__name"] for b in budgets],
+        series=[
+            {"name": "核定经费", "data": [b["allocated_amount"] for b in budgets]},
+            {"name": "已承诺", "data": [b["committed_amount"] for b in budgets]},
+            {"name": "已拨付", "data": [b["paid_amount"] for b in budgets]},
+            {"name": "风险合同（份）", "data": [risk.get(i, 0) for i in ids]},
+        ],
+        drill=[
+            ["" for _ in ids],
+            [_qs(figure="talent", institution=i, year=year) for i in ids],
+            [_qs(figure="talent", institution=i, year=year) for i in ids],
+            [_qs(figure="talent_risk", institution=i) for i in ids],
+        ],
+        highlight=[
+            [False] * len(ids),
+            [b["committed_amount"] > b["allocated_amount"] for b in budgets],
+            [False] * len(ids),
+            [risk.get(i, 0) > 0 for i in ids],
+        ],
+        note="风险合同：有待提出或已提出终止申请的情形（种子002 §六(三)）。",
+    )
+
+
+# --- All of them --------------------------------------------------------------------------------
+
+
+def dashboard(user, *, today: dt.date, period_id: int | None = None) -> list[Figure]:
+    """The figures the user's role may read, in page order: a fixed number of queries."""
+    wanted = set(figures_for(user))
+    out: list[Figure] = []
+    if "staff_by_level" in wanted:
+        out.append(staff_by_level(user))
+    if "quota_use" in wanted:
+        out.append(quota_use(user, year=today.year))
+    if "completion" in wanted:
+        out.append(completion(user, period=open_period(user, period_id=period_id)))
+    if "grades" in wanted:
+        out.append(grades(user))
+    if "demotion" in wanted:
+        out.append(demotion(user, today=today))
+    if "secondment" in wanted:
+        out.append(secondment(user, year=today.year))
+    if "talent" in wanted:
+        out.append(talent(user, year=today.year))
+    return out
+
+
+def totals(figure: Figure) -> dict[str, object]:
+    """Each series' sum (the report's summary line)."""
+    sums: dict[str, object] = defaultdict(int)
+    for s in figure.series:
+        sums[s["name"]] = sum(s["data"]) if s["data"] else 0
+    return dict(sums)
