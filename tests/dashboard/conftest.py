@@ -26,7 +26,6 @@ from tests.demotions.factories import (
 from tests.factories import (
     SEED_000_POLICY,
     AppointmentFactory,
-    InstitutionFactory,
     PostQuotaFactory,
     StaffFactory,
     TitleFactory,
@@ -165,4 +164,3 @@ def build_dashboard_rows(w, *, extra_staff: int = 0) -> dict:
 def dash(world):
     build_dashboard_rows(world)
     return world
-

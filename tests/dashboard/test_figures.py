@@ -204,7 +204,10 @@ def test_talent_budget_allocated_committed_paid_and_contracts_at_risk(dash, role
 @pytest.mark.parametrize(
     ("role", "shown"),
     [
-        (Role.COMMISSION_ADMIN, ["staff_by_level", "quota_use", "completion", "grades", "demotion", "secondment", "talent"]),
+        (
+            Role.COMMISSION_ADMIN,
+            ["staff_by_level", "quota_use", "completion", "grades", "demotion", "secondment", "talent"],
+        ),
         (Role.HOSPITAL_HR, ["staff_by_level", "quota_use", "completion", "grades", "demotion", "secondment", "talent"]),
         (Role.DEPARTMENT_HEAD, ["staff_by_level", "completion", "grades", "demotion"]),
         (Role.STAFF, ["staff_by_level", "completion", "grades", "demotion"]),
