@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "tasks",
     "demotions",
     "rounds",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
