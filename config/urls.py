@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("secondments.api.urls")),
     path("", include("demotions.api.urls")),
     path("", include("rounds.api.urls")),
+    path("", include("dashboard.api.urls")),
 ]
 
 urlpatterns = [
@@ -36,5 +37,6 @@ urlpatterns = [
     path("secondments/", include("secondments.urls")),
     path("demotions/", include("demotions.urls")),
     path("rounds/", include("rounds.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("notifications/", include("notifications.urls")),
 ]
