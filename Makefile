@@ -26,6 +26,7 @@ demo: migrate
 	$(BIN)/python manage.py load_duty_targets --instantiate
 	$(BIN)/python manage.py load_assessment_demo
 	$(BIN)/python manage.py load_demotion_demo
+	$(BIN)/python manage.py load_round_demo
 
 ## Start the site on the embedded default (SQLite, Celery eager) with the demo data.
 run: demo
