@@ -39,4 +39,5 @@ urlpatterns = [
     path("rounds/", include("rounds.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("notifications/", include("notifications.urls")),
+    path("tasks/", include("tasks.urls")),
 ]
