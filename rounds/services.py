@@ -286,6 +286,8 @@ def apply(
         raise ApplicationError(reason, {"post_grade": [reason]})
     candidate = RoundCandidate.objects.filter(round=round_, staff=staff).first()
     current = Appointment.objects.filter(staff=staff, status=AppointmentStatus.ACTIVE).first()
+    if current is None and candidate is not None:
+        current = candidate.appointment  # ended (期满) meanwhile by a same-year signing: still their term
     source = ApplicationSource.OTHER
     if candidate is not None:
         source = (
@@ -835,6 +837,7 @@ def sign_agreement(*, agreement: Agreement, signed_on: dt.date, signed_file, act
             )
         runs_on = current.end > day_before
         end_appointment(appointment=current, on=min(current.end, day_before), terminated=runs_on, actor=actor)
+    _end_expired_in_the_new_year(agreement=agreement, application=application, actor=actor)
     kind = AppointmentKind.RESTORED if application.source == ApplicationSource.RESTORATION else AppointmentKind.NORMAL
     new = create_appointment(
         staff=application.staff,
@@ -870,6 +873,31 @@ def sign_agreement(*, agreement: Agreement, signed_on: dt.date, signed_file, act
         url=_applications_url(application.round),
     )
     return agreement
+
+
+def _end_expired_in_the_new_year(*, agreement: Agreement, application: Application, actor) -> None:
+    """A round whose cut-off falls in the year of its new terms (terms ending 2028-06-30, new ones
+    from 2028-07-01): the vacancies do not count the posts of the terms the round gathered, but the
+    quota check of create_appointment counts every active appointment touching the year.  So the
+    gathered appointments of the same institution and grade that have expired by the new term's
+    start are ended first (期满, on their own end date, as signing ends the signer's own), and the
+    two counts agree.  Their holders stay in the round until signed or decided."""
+    expired = (
+        Appointment.objects.select_for_update(of=("self",))
+        .filter(
+            status=AppointmentStatus.ACTIVE,
+            institution_id=application.institution_id,
+            post_grade_id=agreement.post_grade_id,
+            end__lt=agreement.term_start,
+            end__year=agreement.term_start.year,
+            round_candidacies__round_id=application.round_id,
+        )
+        .exclude(kind=AppointmentKind.SPECIAL)
+        .exclude(staff_id=application.staff_id)
+        .order_by("pk")
+    )
+    for appointment in expired:
+        end_appointment(appointment=appointment, on=appointment.end, terminated=False, actor=actor)
 
 
 # --- Closing the round ----------------------------------------------------------------------------
