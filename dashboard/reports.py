@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import io
+import math
 from dataclasses import dataclass
 
 from assessments.choices import PeriodKind
@@ -90,18 +91,20 @@ def build_report(
     figure on the period of the same kind and label."""
     if kind == "monthly":
         y, m = parse_month(month, today)
+        start = dt.date(y, m, 1)
         as_of = min(dt.date(y, m, calendar.monthrange(y, m)[1]), today)
         label = f"{y}-{m:02d}"
         period_filter = {"kind": PeriodKind.MONTHLY, "year": y, "number": m}
     elif kind == "annual":
         y = parse_year(year, today)
+        start = dt.date(y, 1, 1)
         as_of = min(dt.date(y, 12, 31), today)
         label = str(y)
         period_filter = {"kind": PeriodKind.ANNUAL, "year": y}
     else:
         raise ApplicationError("报告类型应为 monthly（月度）或 annual（年度）。")
-    if as_of.year < 2000 or as_of > today:
-        raise ApplicationError("报告期间尚未开始。")
+    if start > today:
+        raise ApplicationError(f"报告期间{label}尚未开始，请选择本月（本年）或以前的期间。")
     reader = user
     scope_name = getattr(getattr(user, "institution", None), "region", None)
     scope_name = scope_name.name if scope_name else "全部地区"
@@ -171,6 +174,11 @@ RED = "#c0392b"
 MAX_BARS = 24  # categories drawn per chart; the table lists them all
 
 
+def _pdf_text(text: str) -> str:
+    """STSong-Light has no U+00B7 (the category separator); the CJK middle dot reads the same."""
+    return text.replace("·", "・")
+
+
 def _chart(figure: Figure, font: str, width: float, height: float):
     """A reportlab bar chart (stacked when the figure is) with the legend under it; over-target
     bars in red, as on the page."""
@@ -185,13 +193,17 @@ def _chart(figure: Figure, font: str, width: float, height: float):
     chart.width, chart.height = width - 60, height - 90
     n = min(len(figure.categories), MAX_BARS)
     chart.data = [[figures._plain(v) for v in s["data"][:n]] for s in figure.series] or [[0]]
-    chart.categoryAxis.categoryNames = [c[:10] for c in figure.categories[:n]]
+    chart.categoryAxis.categoryNames = [_pdf_text(c)[:10] for c in figure.categories[:n]]
     chart.categoryAxis.labels.fontName = font
     chart.categoryAxis.labels.fontSize = 6
     chart.categoryAxis.labels.angle = 30
     chart.categoryAxis.labels.boxAnchor = "ne"
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
+    values = [v for row in chart.data for v in row]
+    if all(isinstance(v, int) for v in values):
+        # Counts: whole-number steps (no 0.5 person).
+        chart.valueAxis.valueStep = max(1, math.ceil(max(values, default=0) / 5))
     if figure.kind == "stacked":
         chart.categoryAxis.style = "stacked"
     for i in range(len(figure.series)):
@@ -250,7 +262,7 @@ def report_pdf(report: Report) -> bytes:
         block.append(_chart(f, font, width, 210))
         rows = [["项目", *[s["name"] for s in f.series]]]
         rows += [
-            [Paragraph(c, small), *[f"{figures._plain(s['data'][j]):,}" for s in f.series]]
+            [Paragraph(_pdf_text(c), small), *[f"{figures._plain(s['data'][j]):,}" for s in f.series]]
             for j, c in enumerate(f.categories)
         ]
         rows.append(["合计", *[f"{figures._plain(sum(s['data'])):,}" for s in f.series]])
