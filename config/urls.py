@@ -40,4 +40,5 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("notifications/", include("notifications.urls")),
     path("tasks/", include("tasks.urls")),
+    path("policies/", include("personnel.policy_urls")),
 ]
