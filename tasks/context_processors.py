@@ -36,4 +36,6 @@ def tasks(request) -> dict:
     user = getattr(request, "user", None)
     if not isinstance(user, User) or not user.is_authenticated:
         return {}
-    return {"task_count": cached_task_count(user)}
+    from personnel.policy_admin import may_read
+
+    return {"task_count": cached_task_count(user), "nav_policies": may_read(user)}
