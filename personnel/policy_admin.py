@@ -383,6 +383,7 @@ class PolicyCompareView(_PolicyPage):
             all_versions=all_versions,
             groups=groups,
             changed=sum(g.changed for g in groups),
+            only_changed=self.request.GET.get("changed") == "1",
         )
         return context
 

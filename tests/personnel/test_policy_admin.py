@@ -177,3 +177,17 @@ def test_the_navigation_offers_policies_to_those_who_may_read_them(world):
     for role, shown in ((C, True), (HR, True), (HEAD, True), (STAFF, False)):
         body = _client(world.users[role]).get(reverse("tasks:list")).content.decode()
         assert (f'href="{reverse("policies:detail")}"' in body) is shown, role
+
+
+def test_the_comparison_can_show_the_differences_only(world, current):
+    new = PolicyVersionFactory(
+        region=world.region,
+        name="新版",
+        effective_from=dt.date(2027, 1, 1),
+        data=current.data | {"rectification_months": 12},
+    )
+    c = _client(world.users[C])
+    body = c.get(reverse("policies:compare"), {"a": current.pk, "b": new.pk, "changed": "1"}).content.decode()
+    assert "整改期（月）" in body and "公示期（工作日）" not in body
+    body = c.get(reverse("policies:compare"), {"a": current.pk, "b": new.pk}).content.decode()
+    assert "公示期（工作日）" in body
