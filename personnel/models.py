@@ -130,8 +130,9 @@ class Staff(models.Model):
         Department, verbose_name="科室", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
     first_employment_date = models.DateField("参加工作时间", null=True, blank=True)
-    # Seed 004 §一: 遴选的基层卫生骨干人才 (the backbone-talent ratio counts them).
-    is_backbone = models.BooleanField("基层骨干人才", default=False)
+    # Seed 004 §一: 遴选的基层卫生骨干人才 (the backbone-talent ratio counts them).  A database default
+    # too, so the set-based writers that COPY rows without naming the column (benches) still work.
+    is_backbone = models.BooleanField("基层骨干人才", default=False, db_default=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
