@@ -173,6 +173,7 @@ def recompute_secondment(*, secondment: Secondment, today: dt.date, actor=None) 
     secondment.served_days = rules.served_days(
         start=secondment.start, end=end, as_of=today, not_counted_days=not_counted
     )
+    was_late = secondment.misses_deadline
     secondment.misses_deadline = secondment.deadline is not None and end > secondment.deadline
     if secondment.status != SecondmentStatus.CANCELLED:
         if not counts and secondment.full_time:
@@ -188,22 +189,62 @@ def recompute_secondment(*, secondment: Secondment, today: dt.date, actor=None) 
     secondment.save()
     if was_counting and not counts and secondment.full_time:
         transaction.on_commit(lambda: notify_voided(secondment))
+    if secondment.misses_deadline and not was_late and secondment.status in OPEN_STATUSES:
+        transaction.on_commit(lambda: notify_late(secondment))
     return secondment
 
 
-def recipients_for(secondment: Secondment) -> list[str]:
-    """The person and both units' HR, and the region's commission admins, who have an e-mail address."""
-    users = User.objects.filter(is_active=True).exclude(email="")
-    users = users.filter(
+def recipient_users(secondment: Secondment):
+    """The person and both units' HR, and the region's commission admins (active accounts)."""
+    return User.objects.filter(is_active=True).filter(
         Q(staff_id=secondment.staff_id)
         | Q(role=Role.HOSPITAL_HR, institution_id__in=[secondment.dispatching_unit_id, secondment.receiving_unit_id])
         | Q(role=Role.COMMISSION_ADMIN, institution__region_id=secondment.receiving_unit.region_id)
     )
-    return sorted(set(users.values_list("email", flat=True)))
+
+
+def recipients_for(secondment: Secondment) -> list[str]:
+    """The person and both units' HR, and the region's commission admins, who have an e-mail address."""
+    return sorted(set(recipient_users(secondment).exclude(email="").values_list("email", flat=True)))
+
+
+def notify_late(secondment: Secondment) -> int:
+    """The nightly recomputation found that the stint now ends after the date by which the
+    service must be done: tell the person, both units' HR and the commission in the app (and by
+    e-mail where the deployment mails), once per stint and end date."""
+    from django.urls import reverse
+
+    from notifications.services import notify
+
+    return notify(
+        recipients=list(recipient_users(secondment)),
+        key=f"secondment:late:{secondment.pk}:{secondment.end:%Y%m%d}",
+        kind="secondment_late",
+        title=f"【县聘乡用】{secondment.staff.name}的下沉服务将超出期限",
+        body=(
+            f"{secondment.staff.name}在{secondment.receiving_unit}的下沉服务按当前安排于{secondment.end:%Y-%m-%d}结束，"
+            f"晚于须完成下沉的期限{secondment.deadline:%Y-%m-%d}，请调整安排。"
+        ),
+        url=reverse("secondments:detail", args=[secondment.pk]),
+    )
 
 
 def notify_voided(secondment: Secondment) -> None:
-    """§四(二)1: 旷工超过3次的本次服务时间不计入基层服务经历 — tell the person and both units."""
+    """§四(二)1: 旷工超过3次的本次服务时间不计入基层服务经历 — tell the person and both units
+    (in the app, and by the e-mail below)."""
+    from django.urls import reverse
+
+    from notifications.services import notify
+
+    notify(
+        recipients=list(recipient_users(secondment)),
+        key=f"secondment:voided:{secondment.pk}",
+        kind="secondment_voided",
+        title=f"【县聘乡用】{secondment.staff.name}本次下沉服务不计入基层服务经历",
+        body=f"旷工已达{secondment.absences}次，超过政策规定的{secondment.policy.absence_limit}次。",
+        url=reverse("secondments:detail", args=[secondment.pk]),
+        email=False,  # mailed below
+    )
     recipients = recipients_for(secondment)
     if not recipients:
         logger.warning("secondment %s voided; nobody to notify", secondment.pk)
