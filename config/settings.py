@@ -243,5 +243,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="聘任通 <noreply@pinre
 # chose it) when NOTIFICATIONS_EMAIL is true; it defaults to true when EMAIL_HOST is set in the
 # environment (an SMTP server is configured), false otherwise.
 NOTIFICATIONS_EMAIL = env.bool("NOTIFICATIONS_EMAIL", default=bool(env.str("EMAIL_HOST", default="")))
+# The site's address, put before the links in e-mails (e.g. https://pinrentong.example.cn).
+SITE_URL = env("SITE_URL", default="")
 # How long the top bar's unread and to-do counts are cached (seconds).
 NOTIFICATIONS_BADGE_SECONDS = env.int("NOTIFICATIONS_BADGE_SECONDS", default=60)
