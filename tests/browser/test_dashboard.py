@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.figures import FIGURE_RESOURCES
+from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import PASSWORD
 from tests.dashboard.conftest import build_dashboard_rows
-from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 SHANGHAI = ZoneInfo("Asia/Shanghai")
