@@ -101,6 +101,15 @@ def email_modes(user_ids: Iterable[int]) -> dict[int, str]:
     return {uid: chosen.get(uid, EmailMode.IMMEDIATE) for uid in ids}
 
 
+def absolute(url: str) -> str:
+    """A link for an e-mail: the site's address (settings.SITE_URL) before the page's path."""
+    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{url}" if url.startswith("/") else url
+
+
+def mail_text(text: str, url: str) -> str:
+    return f"{text}\n\n查看：{absolute(url)}" if url else text
+
+
 def _email(new: list[tuple[int, str]], wanted: dict) -> None:
     mailed: list[tuple[int, str]] = []
     candidates = [(uid, key) for uid, key in new if wanted[uid, key][1].email and wanted[uid, key][0].email]
@@ -114,7 +123,7 @@ def _email(new: list[tuple[int, str]], wanted: dict) -> None:
         try:
             sent = send_mail(
                 subject=message.title,
-                message=message.body or message.title,
+                message=mail_text(message.body or message.title, message.url),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[user.email],
             )
@@ -169,14 +178,13 @@ def digest_text(user: User, notifications: Sequence[Notification], *, day: dt.da
         f"过去一天您有{len(notifications)}条未读通知：",
         "",
     ]
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
     for n in notifications:
         local = timezone.localtime(n.created_at)
         lines.append(f"· {local:%m-%d %H:%M} {n.title}")
         if n.body:
             lines.append(f"  {n.body}")
         if n.url:
-            lines.append(f"  {base}{n.url}")
+            lines.append(f"  {absolute(n.url)}")
     lines += ["", "登录聘任通查看全部通知；在“通知”页可改为即时邮件或不发邮件。"]
     return subject, "\n".join(lines)
 

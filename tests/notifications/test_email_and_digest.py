@@ -41,6 +41,15 @@ def test_without_a_preference_each_notification_is_mailed_at_once(mailing):
     assert notify(recipients=[hr], key="k1", kind="x", title="案件待提议", body="王芳的案件待党支部提议。") == 1
     assert [m.to for m in mail.outbox] == [["hr@example.org"]]
     assert mail.outbox[0].subject == "案件待提议"
+    assert mail.outbox[0].body == "王芳的案件待党支部提议。"
+    assert Notification.objects.get(recipient=hr).emailed_at is not None
+
+
+def test_an_emailed_link_carries_the_sites_address(mailing, settings):
+    hr, _ = mailing
+    settings.SITE_URL = "https://pinrentong.example.cn/"
+    notify(recipients=[hr], key="k1", kind="x", title="案件待提议", url="/demotions/7/")
+    assert mail.outbox[0].body == "案件待提议\n\n查看：https://pinrentong.example.cn/demotions/7/"
     assert Notification.objects.get(recipient=hr).emailed_at is not None
 
 
@@ -68,8 +77,9 @@ def test_a_caller_that_mails_itself_stores_the_in_app_copy_only(mailing):
     assert Notification.objects.filter(recipient=hr, emailed_at__isnull=True).count() == 1
 
 
-def test_the_daily_digest_sends_one_mail_of_the_past_days_unread_once(mailing):
+def test_the_daily_digest_sends_one_mail_of_the_past_days_unread_once(mailing, settings):
     hr, head = mailing
+    settings.SITE_URL = "https://pinrentong.example.cn"
     set_email_mode(user=hr, mode=EmailMode.DAILY_DIGEST)
     notify(recipients=[hr, head], key="a", kind="x", title="整改期限还有30天")
     notify(recipients=[hr], key="b", kind="x", title="案件待资格审查", url="/demotions/cases/1/")
