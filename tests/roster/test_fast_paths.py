@@ -10,12 +10,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from appointments.models import Appointment
 from personnel.choices import Role
-from personnel.models import Staff
-from personnel.roster.importer import RosterImporter, _new
+from personnel.models import Staff, Title
+from personnel.roster.importer import RosterImporter, _new, _valid_id_facts
 from personnel.roster.services import import_roster
+from personnel.validators import compose_id_number, parse_id_number
 from tests.roster.helpers import build_xlsx, new_id_number, roster_row
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +97,68 @@ def test_a_redated_appointment_keeps_its_created_at_in_history_with_queries_per_
         assert appointment.created_at == created[appointment.staff.id_number]
         latest = appointment.history.order_by("-history_id").first()
         assert (latest.end, latest.created_at) == (dt.date(2026, 10, 31), appointment.created_at)
+
+
+def test_the_id_number_fast_path_agrees_with_parse_id_number():
+    today = timezone.localdate()
+    valid = new_id_number(birth=dt.date(1988, 5, 6), male=False)
+    wrong_digit = valid[:-1] + ("0" if valid[-1] != "0" else "1")
+    future = compose_id_number(area_code="650101", birth_date=today + dt.timedelta(days=1), sequence=1, is_male=True)
+    born_today = compose_id_number(area_code="650101", birth_date=today, sequence=1, is_male=True)
+    ending_x = next(
+        n
+        for n in (
+            compose_id_number(area_code="650101", birth_date=dt.date(1990, 1, 1), sequence=s, is_male=True)
+            for s in range(200)
+        )
+        if n.endswith("X")
+    )
+    cases = [
+        valid,
+        wrong_digit,
+        future,
+        born_today,
+        ending_x,
+        ending_x.lower(),  # canonical form only: the lowercase x goes to parse_id_number
+        "６" + valid[1:],  # a full-width digit likewise
+        valid[:6] + "19000230" + valid[14:],  # no such day
+        valid[:6] + "18991231" + valid[14:],
+        valid[:-1],
+        valid + "1",
+        " " + valid,
+        "",
+        valid[:10] + "AB" + valid[12:],
+    ]
+    for number in cases:
+        fast = _valid_id_facts(number, today)
+        try:
+            slow = parse_id_number(number)
+        except ValidationError:
+            slow = None
+        if fast is not None:
+            assert fast == slow, number
+        elif slow is not None:
+            # Not in canonical form: the importer hands it to parse_id_number itself.
+            assert slow.number != number, number
+    assert _valid_id_facts(valid, today) == parse_id_number(valid)
+    assert _valid_id_facts(born_today, today) is not None and _valid_id_facts(future, today) is None
+
+
+def test_the_history_rows_of_a_first_import_hold_every_tracked_field_as_written(world):
+    hr = world.users[Role.HOSPITAL_HR]
+    rows = [roster_row() for _ in range(3)]
+    assert import_roster(file=build_xlsx(rows), actor=hr).new == 3
+    numbers = [row["身份证号"] for row in rows]
+    for model, rows_written in (
+        (Staff, Staff.objects.filter(id_number__in=numbers)),
+        (Title, Title.objects.filter(staff__id_number__in=numbers)),
+        (Appointment, Appointment.objects.filter(staff__id_number__in=numbers)),
+    ):
+        tracked = [f.attname for f in model.history.model.tracked_fields]
+        assert rows_written.count() == 3, model
+        for obj in rows_written:
+            history = model.history.filter(id=obj.pk).get()
+            assert (history.history_type, history.history_user, history.history_change_reason) == ("+", hr, None)
+            assert {a: getattr(history, a) for a in tracked} == {a: getattr(obj, a) for a in tracked}, model
+            if hasattr(obj, "created_at"):  # recorded as the row was written
+                assert abs(history.history_date - obj.created_at) < dt.timedelta(seconds=5)
