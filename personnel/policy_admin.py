@@ -98,6 +98,10 @@ class FieldGroup:
     def changed(self) -> int:
         return sum(1 for f in self.fields if f.changed)
 
+    @property
+    def set_count(self) -> int:
+        return sum(1 for f in self.fields if f.value is not None)
+
 
 def _text(value) -> str:
     return "" if value is None else str(value)

@@ -154,6 +154,7 @@ def test_hr_and_heads_read_the_version_in_force_and_may_not_edit(world, current,
     assert response.templates[0].name == "personnel/policy_view.html"
     body = response.content.decode()
     assert "整改期（月）" in body and "保存为新版本" not in body
+    assert "合同最短期限（月）" not in body  # a programme the region's policy does not set
     assert c.post(reverse("policies:detail"), _form(current, rectification_months=9)).status_code == 403
     assert c.get(reverse("policies:compare")).status_code == 403
     assert c.get(reverse("policies:usage", args=[current.pk, "cases"])).status_code == 403
@@ -191,3 +192,16 @@ def test_the_comparison_can_show_the_differences_only(world, current):
     assert "整改期（月）" in body and "公示期（工作日）" not in body
     body = c.get(reverse("policies:compare"), {"a": current.pk, "b": new.pk}).content.decode()
     assert "公示期（工作日）" in body
+
+
+def test_a_superuser_chooses_the_region_and_edits_it(world):
+    root = UserFactory(role="", institution=None, is_superuser=True, is_staff=True)
+    foreign = PolicyVersion.objects.get(region=world.foreign_region)
+    c = _client(root)
+    page = c.get(reverse("policies:detail"), {"region": world.foreign_region.pk})
+    assert page.context["region"] == world.foreign_region
+    response = c.post(
+        reverse("policies:detail"), _form(foreign, rectification_months=9) | {"region": world.foreign_region.pk}
+    )
+    assert response.status_code == 302
+    assert PolicyVersion.objects.filter(region=world.foreign_region).count() == 2
