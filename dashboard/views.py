@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -16,12 +18,35 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from personnel.errors import ApplicationError
-from personnel.scoping import can_read, visible_institutions
+from personnel.scoping import can_read, role_of, visible_institutions
 
 from . import drill, figures, indicators, reports
 
 NAV = "dashboard"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def cached_figures(user, *, today, period_id: int | None, fresh: bool = False) -> tuple[list[dict], object]:
+    """The figures of the user's scope, kept DASHBOARD_CACHE_SECONDS (default 300) per scope and
+    day: the morning look of many readers of one region computes them once.  `fresh` recomputes
+    (the page's 刷新 link); the reports and the API always compute."""
+    key = "dashboard:{}:{}:{}:{}:{}:{}:{}".format(
+        role_of(user),
+        getattr(user, "institution_id", None),
+        getattr(user, "department_id", None),
+        getattr(user, "staff_id", None),
+        int(bool(getattr(user, "is_superuser", False))),
+        today.isoformat(),
+        period_id or 0,
+    )
+    seconds = int(getattr(settings, "DASHBOARD_CACHE_SECONDS", 300))
+    hit = None if fresh or not seconds else cache.get(key)
+    if hit is not None:
+        return hit
+    value = ([f.as_dict() for f in figures.dashboard(user, today=today, period_id=period_id)], timezone.now())
+    if seconds:
+        cache.set(key, value, seconds)
+    return value
 
 
 class DashboardView(LoginRequiredMixin, TemplateView):
@@ -35,14 +60,17 @@ class DashboardView(LoginRequiredMixin, TemplateView):
             period_id = int(self.request.GET.get("period") or 0) or None
         except ValueError:
             period_id = None
-        shown = figures.dashboard(user, today=today, period_id=period_id)
+        fresh = self.request.GET.get("fresh") == "1"
+        chart_data, computed_at = cached_figures(user, today=today, period_id=period_id, fresh=fresh)
         context.update(
             nav_active=NAV,
             today=today,
-            figures=shown,
-            chart_data=[f.as_dict() for f in shown],
+            figures=chart_data,
+            chart_data=chart_data,
+            computed_at=computed_at,
+            cache_minutes=int(getattr(settings, "DASHBOARD_CACHE_SECONDS", 300)) // 60,
             drill_url=reverse("dashboard:drill"),
-            may_report=bool(shown) and can_read(user, "quota"),
+            may_report=bool(chart_data) and can_read(user, "quota"),
             may_indicators=can_read(user, "quota"),
             institutions=list(visible_institutions(user).values("pk", "name")) if can_read(user, "quota") else [],
         )

@@ -114,7 +114,7 @@ def test_every_role_opens_the_dashboard_of_its_own_scope(dash, client, role):
 
 def _page_queries(client) -> int:
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get(reverse("dashboard:index")).status_code == 200
+        assert client.get(reverse("dashboard:index"), {"fresh": "1"}).status_code == 200
     return len(ctx.captured_queries)
 
 
@@ -126,5 +126,24 @@ def test_the_dashboard_takes_the_same_number_of_queries_for_more_rows(world, cli
         s = StaffFactory(institution=world.other_hospital)
         TitleFactory(staff=s, name=f"加{i}")
     with django_assert_max_num_queries(small):
-        assert client.get(reverse("dashboard:index")).status_code == 200
-    assert small <= 20
+        assert client.get(reverse("dashboard:index"), {"fresh": "1"}).status_code == 200
+    assert small <= 22
+
+
+def test_the_figures_are_kept_a_while_per_scope_and_refreshed_on_demand(dash, client):
+    client.force_login(dash.users[Role.COMMISSION_ADMIN])
+    first = client.get(reverse("dashboard:index")).context["chart_data"]
+    StaffFactory(institution=dash.other_hospital)  # a new person without a title
+    kept = client.get(reverse("dashboard:index")).context["chart_data"]
+    assert kept == first
+    fresh = client.get(reverse("dashboard:index"), {"fresh": "1"}).context["chart_data"]
+
+    def untitled(data) -> int:
+        staff = next(f for f in data if f["key"] == "staff_by_level")
+        return sum(next(s for s in staff["series"] if s["name"] == "无职称")["data"])
+
+    assert untitled(fresh) == untitled(first) + 1
+    # Another scope (the hospital's HR) is computed for itself, not served the commission's.
+    client.force_login(dash.users[Role.HOSPITAL_HR])
+    hr = client.get(reverse("dashboard:index")).context["chart_data"]
+    assert not any("中医医院" in c for f in hr for c in f["categories"])
