@@ -26,6 +26,10 @@ def remember_task_count(user, count: int) -> int:
     return count
 
 
+def forget_task_count(user) -> None:
+    cache.delete(_key(user))
+
+
 def refresh_task_count(user) -> int:
     from .selectors import my_tasks, task_total
 

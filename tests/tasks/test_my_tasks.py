@@ -270,3 +270,14 @@ def test_the_page_takes_the_same_number_of_queries_at_two_sizes(world, todo, tod
     middle = count()
     _grow(world, today, 6)
     assert count() == middle == small, role
+
+
+def test_a_users_own_write_drops_their_cached_count_and_nobody_elses(world, todo):
+    head, hr = world.users[HEAD], world.users[HR]
+    c = _client(head)
+    c.get(reverse("tasks:list"))
+    _client(hr).get(reverse("tasks:list"))
+    assert cached_task_count(head) is not None and cached_task_count(hr) is not None
+    c.post(reverse("notifications:mark_read"))
+    assert cached_task_count(head) is None
+    assert cached_task_count(hr) is not None
