@@ -25,9 +25,11 @@ class ApplyForm(forms.Form):
     applied_on = forms.DateField(label="申报日期", widget=DATE)
     achievements = forms.CharField(label="业绩与佐证材料说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, staff_queryset, **kwargs):
+    def __init__(self, *args, staff_queryset, grade_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["staff"].queryset = staff_queryset
+        if grade_queryset is not None:  # the grades with posts in the round's year
+            self.fields["post_grade"].queryset = grade_queryset
 
 
 class QualifyForm(forms.Form):

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -21,16 +21,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
-from personnel.choices import StaffStatus
+from demotions.choices import BallotGroup
+from personnel.choices import Role, StaffStatus
 from personnel.errors import ApplicationError
-from personnel.scoping import visible_institutions, visible_staff
-from personnel.views import ScopedMixin
+from personnel.models import PostGrade, PostQuota
+from personnel.scoping import can_read, role_of, visible_institutions, visible_staff
+from personnel.views import ScopedMixin, StaffSection, paginate, register_staff_section
 from publicity import services as publicity_services
-from publicity.models import Objection, PublicityStatus
+from publicity.models import Objection, Publicity, PublicityStatus
 
 from . import services
 from .agreements import agreement_pdf, file_response, scan_response
-from .choices import WITHDRAWABLE_STATUSES, ApplicationStatus, ListStatus
+from .choices import PLACED_STATUSES, WITHDRAWABLE_STATUSES, ApplicationStatus, ListStatus
 from .forms import (
     AnswerForm,
     ApplyForm,
@@ -48,6 +50,7 @@ from .forms import (
 from .models import Agreement, Application, ApplicationEvidence, AppointmentRound, ProposedList
 from .permissions import require_step, role_may
 from .selectors import (
+    completion_summary,
     undecided_candidates,
     vacancies,
     visible_agreements,
@@ -65,6 +68,7 @@ S = ApplicationStatus
 class BoardRow:
     institution_id: int
     institution_name: str
+    path: str = ""
     gathered: int = 0
     undecided: int = 0
     applications: int = 0
@@ -124,11 +128,12 @@ def board_rows(user, round_: AppointmentRound, *, today: dt.date) -> list[BoardR
         )
     )
     rows: dict[int, BoardRow] = {}
-    names = dict(reach.values_list("pk", "name"))
+    names = {pk: (name, path) for pk, name, path in reach.values_list("pk", "name", "path")}
 
     def row(pk: int) -> BoardRow:
         if pk not in rows:
-            rows[pk] = BoardRow(institution_id=pk, institution_name=names.get(pk, ""))
+            name, path = names.get(pk, ("", ""))
+            rows[pk] = BoardRow(institution_id=pk, institution_name=name, path=path)
         return rows[pk]
 
     for c in candidates:
@@ -151,7 +156,11 @@ def board_rows(user, round_: AppointmentRound, *, today: dt.date) -> list[BoardR
             r.publicity_ends_on = running[0].ends_on
             r.objections = list(running[0].objections.all())
             if today > running[0].ends_on:
-                r.overdue.append(f"公示期已于{running[0].ends_on:%Y-%m-%d}届满，尚未结束公示")
+                waiting = sum(1 for o in r.objections if not o.is_answered)
+                r.overdue.append(
+                    f"公示期已于{running[0].ends_on:%Y-%m-%d}届满，"
+                    + (f"尚有{waiting}条异议未答复，答复后方可结束公示" if waiting else "尚未结束公示")
+                )
     for r in rows.values():
         if today >= round_.term_start:
             if r.undecided:
@@ -160,7 +169,8 @@ def board_rows(user, round_: AppointmentRound, *, today: dt.date) -> list[BoardR
                 r.overdue.append(f"新聘期已开始，{r.approved_unsigned}人已审批未签约")
         if r.list_status == ListStatus.PUBLICISED:
             r.list_label = "公示结束，待审批"
-    return sorted(rows.values(), key=lambda r: (not r.overdue, r.institution_name))
+    # Overdue first, then as the community is built (head hospital, its branches, the townships…).
+    return sorted(rows.values(), key=lambda r: (not r.overdue, r.path, r.institution_name))
 
 
 class RoundBoardView(ScopedMixin, TemplateView):
@@ -184,12 +194,7 @@ class RoundBoardView(ScopedMixin, TemplateView):
                 "can_object": role_may(user, "lodge_objection"),
                 "can_close": role_may(user, "close_round") and round_.status == "open",
                 "can_answer": role_may(user, "answer_objection"),
-                "undecided": [
-                    (c, EndingDecisionForm(prefix=f"c{c.pk}", initial={"decided_on": today}))
-                    for c in undecided_candidates(round_).filter(pk__in=visible_candidates(user).values("pk"))
-                ]
-                if role_may(user, "decide_ending")
-                else [],
+                **self.undecided_context(user, round_, rows, today=today),
                 "totals": {
                     key: sum(getattr(r, key) for r in rows)
                     for key in ("gathered", "undecided", "applications", "reviewed", "ranked", "approved", "signed")
@@ -197,6 +202,43 @@ class RoundBoardView(ScopedMixin, TemplateView):
             }
         )
         return context
+
+    def undecided_context(self, user, round_: AppointmentRound, rows: list[BoardRow], *, today: dt.date) -> dict:
+        """The people still to settle, a page at a time (a round gathers every ending term of the
+        region: hundreds), narrowed to one institution from its board row."""
+        if not role_may(user, "decide_ending"):
+            return {"undecided": [], "undecided_page": None}
+        institution = _institution_filter(self.request, rows)
+        candidates = undecided_candidates(round_).filter(pk__in=visible_candidates(user).values("pk"))
+        if institution is not None:
+            candidates = candidates.filter(institution_id=institution.institution_id)
+        # Their application in the round, if any: someone proposed or approved needs no ending decision.
+        latest = (
+            Application.objects.filter(round=round_, staff=OuterRef("staff"))
+            .exclude(status=S.WITHDRAWN)
+            .order_by("-pk")
+            .values("status")[:1]
+        )
+        candidates = candidates.annotate(application_status=Subquery(latest))
+        page = paginate(self.request, candidates.order_by("institution__path", "appointment__post_grade_id", "pk"))
+        labels = dict(S.choices)
+        for c in page:
+            c.application_label = labels.get(c.application_status, "")
+            c.placed = c.application_status in PLACED_STATUSES
+        return {
+            "undecided": [
+                (c, None if c.placed else EndingDecisionForm(prefix=f"c{c.pk}", initial={"decided_on": today}))
+                for c in page
+            ],
+            "undecided_page": page,
+            "undecided_institution": institution,
+        }
+
+
+def _institution_filter(request, rows) -> BoardRow | None:
+    """?institution=<id>, only among the institutions the user's rows show (anything else: all)."""
+    wanted = request.GET.get("institution", "")
+    return next((r for r in rows if str(r.institution_id) == wanted), None)
 
 
 # --- The steps, from the pages --------------------------------------------------------------------
@@ -229,6 +271,22 @@ class ApplicationRow:
     application: Application
     agreement: Agreement | None
     step_forms: dict[str, forms.Form]
+    completion: str = ""
+    ballots: list[str] = field(default_factory=list)
+    publicity_ends_on: dt.date | None = None
+
+
+def _ballot_lines(application: Application) -> list[str]:
+    """The ballots recorded so far, per group (count and mean, never a single ballot), from the
+    prefetched rows."""
+    by_group: dict[str, list] = {}
+    for b in application.ballots.all():
+        by_group.setdefault(b.group, []).append(b.score)
+    labels = dict(BallotGroup.choices)
+    return [
+        f"{labels[g]}{len(scores)}票，均分{sum(scores) / len(scores):.2f}"
+        for g, scores in sorted(by_group.items(), key=lambda kv: list(labels).index(kv[0]))
+    ]
 
 
 class ApplicationsView(ScopedMixin, TemplateView):
@@ -245,9 +303,20 @@ class ApplicationsView(ScopedMixin, TemplateView):
         apps = (
             visible_applications(user)
             .filter(round=round_)
-            .select_related("staff", "institution", "post_grade", "agreement")
-            .prefetch_related("evidence")
+            .select_related("staff", "institution", "post_grade", "agreement", "proposed_list")
+            .prefetch_related("evidence", "ballots")
             .order_by("institution__path", "post_grade_id", "rank", "pk")
+        )
+        institution = None
+        wanted = self.request.GET.get("institution", "")
+        if wanted.isdigit():
+            institution = visible_institutions(user).filter(pk=int(wanted)).first()
+            if institution is not None:
+                apps = apps.filter(institution=institution)
+        publicity_ends = dict(
+            Publicity.objects.filter(
+                round_list__round=round_, round_list__status=ListStatus.IN_PUBLICITY, status=PublicityStatus.RUNNING
+            ).values_list("round_list", "ends_on")
         )
         rows = []
         for a in apps:
@@ -265,15 +334,35 @@ class ApplicationsView(ScopedMixin, TemplateView):
                 step_forms["generate"] = forms.Form()
             if a.status == S.APPROVED and agreement is not None and role_may(user, "sign_agreement"):
                 step_forms["sign"] = SignForm(prefix=f"a{a.pk}", initial={"signed_on": timezone.localdate()})
-            rows.append(ApplicationRow(application=a, agreement=agreement, step_forms=step_forms))
+            rows.append(
+                ApplicationRow(
+                    application=a,
+                    agreement=agreement,
+                    step_forms=step_forms,
+                    completion=completion_summary(a.target_completion) if a.target_completion else "",
+                    ballots=_ballot_lines(a) if a.status == S.QUALIFIED else [],
+                    publicity_ends_on=publicity_ends.get(a.proposed_list_id) if a.status == S.PROPOSED else None,
+                )
+            )
         staff_qs = visible_staff(user).filter(status=StaffStatus.ON_DUTY).order_by("institution_id", "employee_no")
+        if role_of(user) == Role.STAFF:
+            # One live application per round: once applied, the form would only be refused.
+            held = Application.objects.filter(round=round_, staff=OuterRef("pk")).exclude(
+                status__in=[S.WITHDRAWN, S.REJECTED]
+            )
+            staff_qs = staff_qs.exclude(Exists(held))
         apply_form = None
         if round_.status == "open" and role_may(user, "apply") and staff_qs.exists():
             apply_form = ApplyForm(
                 staff_queryset=staff_qs,
+                grade_queryset=PostGrade.objects.filter(
+                    pk__in=PostQuota.objects.filter(
+                        institution__region=round_.region_id, year=round_.year, count__gt=0
+                    ).values("post_grade")
+                ),
                 initial={"applied_on": timezone.localdate(), "staff": user.staff_id if user.staff_id else None},
             )
-        context.update({"round": round_, "rows": rows, "apply_form": apply_form})
+        context.update({"round": round_, "rows": rows, "apply_form": apply_form, "institution": institution})
         return context
 
 
@@ -496,3 +585,36 @@ class EvidenceDownloadView(ScopedMixin, View):
             pk=kwargs["pk"],
         )
         return file_response(evidence.file, evidence.name)
+
+
+# --- The staff page ------------------------------------------------------------------------------
+
+
+@register_staff_section
+def round_section(request, staff) -> StaffSection | None:
+    """The person in the rounds: each application (grade, status, score and rank, the round's pages,
+    the agreement and the new appointment), and a term the round gathered with its ending decision
+    or still to settle.  Shown only when there is something."""
+    user = request.user
+    if not can_read(user, "round_application"):
+        return None
+    applications = list(
+        visible_applications(user)
+        .filter(staff=staff)
+        .select_related("round", "institution", "post_grade", "agreement__new_appointment")
+        .order_by("-round__year", "-id")
+    )
+    candidacies = list(
+        visible_candidates(user)
+        .filter(staff=staff)
+        .select_related("round", "appointment__post_grade", "ending_decision__post_grade")
+        .order_by("-round__year", "-id")
+    )
+    applied_rounds = {a.round_id for a in applications if a.status not in (S.WITHDRAWN, S.REJECTED)}
+    candidacies = [c for c in candidacies if hasattr(c, "ending_decision") or c.round_id not in applied_rounds]
+    if not applications and not candidacies:
+        return None
+    return StaffSection(
+        template_name="rounds/_staff_section.html",
+        context={"applications": applications, "candidacies": candidacies},
+    )
