@@ -253,6 +253,19 @@ def round_tasks(user) -> TaskGroup:
                     count=row["n"],
                 )
             )
+    if may(user, "generate_agreement"):
+        approved = visible_applications(user).filter(
+            status=ApplicationStatus.APPROVED, agreement__isnull=True, **open_round
+        )
+        for row in _per_round(approved):
+            group.items.append(
+                Task(
+                    title=f"{row['round__name']}：生成聘任协议",
+                    detail=f"{row['n']}人已获审批，待生成聘任协议",
+                    url=reverse("rounds:board", args=[row["round_id"]]),
+                    count=row["n"],
+                )
+            )
     list_steps = [
         ("start_publicity", ListStatus.DRAFT, "拟聘任名单待发起公示"),
         ("approve", ListStatus.PUBLICISED, "拟聘任名单待审批"),

@@ -21,6 +21,8 @@ from demotions.selectors import visible_cases
 from personnel.choices import Role
 from publicity import services as publicity_services
 from rounds import services as round_services
+from rounds.choices import ListStatus
+from rounds.models import ProposedList
 from tasks.context_processors import cached_task_count
 from tasks.selectors import actionable_case_states, my_tasks, task_total
 from tests.demotions.factories import (
@@ -281,3 +283,22 @@ def test_a_users_own_write_drops_their_cached_count_and_nobody_elses(world, todo
     c.post(reverse("notifications:mark_read"))
     assert cached_task_count(head) is None
     assert cached_task_count(hr) is not None
+
+
+def test_a_publicised_list_waits_for_the_commissions_approval_and_its_objection_links_to_the_round(world, todo, today):
+    admin = world.users[C]
+    round_list = ProposedList.objects.create(
+        round=todo["round"], institution=world.hospital, status=ListStatus.IN_PUBLICITY, proposed_on=today
+    )
+    publicity = publicity_services.open_publicity(
+        subject=round_list, region=world.region, title="拟聘任名单公示", starts_on=today, working_days=5, actor=admin
+    )
+    publicity_services.lodge_objection(
+        publicity=publicity, lodged_on=today, lodged_by_name="张三", content="名单有误", actor=admin
+    )
+    objections = {i.title: i.url for i in _groups(admin, today)["objections"].items}
+    assert objections["拟聘任名单公示"] == reverse("rounds:board", args=[todo["round"].pk])
+    ProposedList.objects.filter(pk=round_list.pk).update(status=ListStatus.PUBLICISED)
+    [item] = [i for i in _groups(admin, today)["rounds"].items if "审批" in i.title]
+    assert item.url == reverse("rounds:board", args=[todo["round"].pk])
+    assert not [i for i in _groups(world.users[HR], today)["rounds"].items if "审批" in i.title]
