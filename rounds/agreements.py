@@ -66,10 +66,16 @@ def targets_text(targets: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# STSong-Light's Unicode map (UniGB-UCS2-H) has no U+00B7 MIDDLE DOT, which Uyghur and other
+# transliterated names are written with (阿尔孜古丽·阿不力孜): the PDF would show a missing glyph.
+# GB 2312 writes the dot as U+30FB, which the font has.
+PDF_GLYPHS = str.maketrans({"\u00b7": "\u30fb"})
+
+
 def _paragraph_text(text: str) -> str:
     from xml.sax.saxutils import escape
 
-    return escape(text)
+    return escape(text.translate(PDF_GLYPHS))
 
 
 # A template line whose parts are set apart by a run of spaces ("甲方（盖章）：      乙方（签字）：")

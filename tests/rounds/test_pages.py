@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+import subprocess
 
 import pytest
 from django.test import Client
@@ -166,3 +168,21 @@ def test_the_staff_page_lists_the_application_agreement_and_ending_decision(worl
     # Someone with nothing in any round gets no section.
     html = _client(commission).get(reverse("personnel:staff_detail", args=[world.staff_other_dept.pk])).content.decode()
     assert 'id="rounds"' not in html
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="需要 poppler 的 pdftotext")
+def test_a_name_with_the_middle_dot_reads_whole_in_the_agreement_pdf(world, round_, scored, commission, person):
+    staff = person("阿尔孜古丽·阿不力孜")
+    a = scored(round_, staff, quantified=90)
+    lst = services.propose(round=round_, institution=world.hospital, on=D(2027, 12, 10), actor=commission)
+    services.start_list_publicity(proposed_list=lst, starts_on=D(2027, 12, 13), actor=commission)
+    services.end_list_publicity(proposed_list=lst, on=D(2027, 12, 20), actor=commission)
+    services.approve_list(proposed_list=lst, approved_on=D(2027, 12, 21), actor=commission)
+    a.refresh_from_db()
+    agreement = services.generate_agreement(application=a, actor=commission)
+    pdf = _client(commission).get(reverse("rounds:agreement_pdf", args=[agreement.pk]))
+    body = b"".join(pdf.streaming_content) if pdf.streaming else pdf.content
+    text = subprocess.run(
+        [shutil.which("pdftotext"), "-", "-"], input=body, capture_output=True, check=True
+    ).stdout.decode()
+    assert "阿尔孜古丽·阿不力孜" in text  # the font's dot reads back as U+00B7, not a missing glyph
