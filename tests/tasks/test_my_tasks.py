@@ -302,3 +302,19 @@ def test_a_publicised_list_waits_for_the_commissions_approval_and_its_objection_
     [item] = [i for i in _groups(admin, today)["rounds"].items if "审批" in i.title]
     assert item.url == reverse("rounds:board", args=[todo["round"].pk])
     assert not [i for i in _groups(world.users[HR], today)["rounds"].items if "审批" in i.title]
+
+
+def test_the_commission_enters_the_annual_results_across_its_region(world, todo, today):
+    annual = AssessmentPeriodFactory(region=world.region, kind=PeriodKind.ANNUAL, year=today.year, number=0)
+    items = [
+        i
+        for i in _groups(world.users[C], today)["scores"].items
+        if i.url.startswith(reverse("assessments:sheet", args=[annual.pk]))
+    ]
+    assert {i.url.rsplit("=", 1)[1] for i in items} == {str(world.dept.pk), str(world.other_dept.pk)}
+    assert all("策勒县人民医院" in i.title for i in items)
+    assert not [
+        i
+        for i in _groups(world.users[HR], today)["scores"].items
+        if i.url.startswith(reverse("assessments:sheet", args=[annual.pk]))
+    ]
