@@ -281,7 +281,6 @@ DRILLS = {
 # Which dashboard figure (and so which resources) each drill-down belongs to.
 DRILL_FIGURE = {
     "secondment_demand": "secondment",
-    "talent_risk": "talent",
     "grassroots": "staff_by_level",
 }
 

@@ -49,13 +49,17 @@ FIGURE_RESOURCES: dict[str, tuple[str, ...]] = {
     "demotion": ("demotion_case", "rectification"),
     "secondment": ("secondment", "secondment_plan"),
     "talent": ("talent_budget", "talent_contract"),
+    "talent_risk": ("talent_contract",),
 }
+RED = "#c0392b"
+GREEN = "#2e8b57"
 
 
 @dataclass
 class Figure:
-    """One chart: `series[i].data[j]` is the value of series i at category j; `drill[i][j]` the
-    query string of the list behind it (blank = nothing to list)."""
+    """One chart: `series[i].data[j]` is the value of series i at category j (a series may fix its
+    `color`: red for what needs action); `drill[i][j]` the query string of the list behind it
+    (blank = nothing to list); `highlight[i][j]` draws one bar red (over quota, short of demand)."""
 
     key: str
     title: str
@@ -72,7 +76,10 @@ class Figure:
             "title": self.title,
             "kind": self.kind,
             "categories": self.categories,
-            "series": [{"name": s["name"], "data": [_plain(v) for v in s["data"]]} for s in self.series],
+            "series": [
+                {"name": s["name"], "data": [_plain(v) for v in s["data"]], "color": s.get("color", "")}
+                for s in self.series
+            ],
             "drill": self.drill,
             "highlight": self.highlight,
             "note": self.note,
@@ -195,7 +202,7 @@ def quota_use(user, *, year: int) -> Figure:
         key="quota_use",
         title=f"{year}年岗位使用（已聘/核定）",
         kind="bar",
-        categories=[f"{r['institution__name']}·{r['post_grade__name']}" for r in rows],
+        categories=[f"{r['institution__name']}·{r['post_grade_id']}级" for r in rows],
         series=[
             {"name": "核定岗位", "data": [r["count"] for r in rows]},
             {"name": "已聘", "data": [r["used"] for r in rows]},
@@ -264,8 +271,8 @@ def completion(user, *, period: AssessmentPeriod | None) -> Figure:
         kind="stacked",
         categories=[f"{r['institution__name']}·{r['department__name'] or '未分科室'}" for r in rows],
         series=[
-            {"name": "已提交", "data": [r["done"] for r in rows]},
-            {"name": "未提交", "data": [r["total"] - r["done"] for r in rows]},
+            {"name": "已提交", "data": [r["done"] for r in rows], "color": GREEN},
+            {"name": "未提交", "data": [r["total"] - r["done"] for r in rows], "color": RED},
         ],
         drill=[
             [
@@ -289,7 +296,6 @@ def completion(user, *, period: AssessmentPeriod | None) -> Figure:
                 for r in rows
             ],
         ],
-        highlight=[[False for _ in rows], [r["total"] > r["done"] for r in rows]],
     )
 
 
@@ -345,7 +351,7 @@ def demotion(user, *, today: dt.date) -> Figure:
         title="能上能下进度（整改与案件各环节）",
         kind="bar",
         categories=categories,
-        series=[{"name": "数量", "data": totals}, {"name": "超期", "data": late}],
+        series=[{"name": "数量", "data": totals}, {"name": "超期", "data": late, "color": RED}],
         drill=[
             [_qs(figure="demotion", step="rectification"), *[_qs(figure="demotion", step=s) for s in states]],
             [
@@ -353,7 +359,6 @@ def demotion(user, *, today: dt.date) -> Figure:
                 *[_qs(figure="demotion", step=s, overdue=1) if s in OPEN_STATES else "" for s in states],
             ],
         ],
-        highlight=[[False] * len(categories), [n > 0 for n in late]],
         note=f"超期：整改已过期限，或案件当前环节超过办理期限（未设期限时为{step_days()}天）。",
     )
 
@@ -408,39 +413,48 @@ def talent(user, *, year: int) -> Figure:
         .order_by("institution__path")
         .values("institution_id", "institution__name", "allocated_amount", "committed_amount", "paid_amount")
     )
-    risk = {
-        r["institution_id"]: r["n"]
-        for r in visible_contracts(user)
-        .filter(termination_items__status__in=AT_RISK_STATUSES)
-        .order_by()
-        .values("institution_id")
-        .annotate(n=Count("pk", distinct=True))
-    }
     ids = [b["institution_id"] for b in budgets]
     return Figure(
         key="talent",
-        title=f"{year}年柔性引才经费（元）与风险合同",
+        title=f"{year}年柔性引才经费（元）",
         kind="bar",
         categories=[b["institution__name"] for b in budgets],
         series=[
             {"name": "核定经费", "data": [b["allocated_amount"] for b in budgets]},
             {"name": "已承诺", "data": [b["committed_amount"] for b in budgets]},
             {"name": "已拨付", "data": [b["paid_amount"] for b in budgets]},
-            {"name": "风险合同（份）", "data": [risk.get(i, 0) for i in ids]},
         ],
         drill=[
             ["" for _ in ids],
             [_qs(figure="talent", institution=i, year=year) for i in ids],
             [_qs(figure="talent", institution=i, year=year) for i in ids],
-            [_qs(figure="talent_risk", institution=i) for i in ids],
         ],
         highlight=[
             [False] * len(ids),
             [b["committed_amount"] > b["allocated_amount"] for b in budgets],
             [False] * len(ids),
-            [risk.get(i, 0) > 0 for i in ids],
         ],
-        note="风险合同：有待提出或已提出终止申请的情形（种子002 §六(三)）。",
+        note="已承诺 = 当年签订合同的支持资金 − 解除后释放；红色为超出核定经费。",
+    )
+
+
+def talent_risk(user) -> Figure:
+    rows = list(
+        visible_contracts(user)
+        .filter(termination_items__status__in=AT_RISK_STATUSES)
+        .order_by()
+        .values("institution_id", "institution__name", "institution__path")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    rows.sort(key=lambda r: r["institution__path"])
+    return Figure(
+        key="talent_risk",
+        title="柔性引才风险合同（有终止情形）",
+        kind="bar",
+        categories=[r["institution__name"] for r in rows],
+        series=[{"name": "风险合同（份）", "data": [r["n"] for r in rows], "color": RED}],
+        drill=[[_qs(figure="talent_risk", institution=r["institution_id"]) for r in rows]],
+        note="有待提出或已提出终止申请的情形（种子002 §六(三)）：到岗不足、考核不合格、医疗事故等。",
     )
 
 
@@ -465,6 +479,8 @@ def dashboard(user, *, today: dt.date, period_id: int | None = None) -> list[Fig
         out.append(secondment(user, year=today.year))
     if "talent" in wanted:
         out.append(talent(user, year=today.year))
+    if "talent_risk" in wanted:
+        out.append(talent_risk(user))
     return out
 
 

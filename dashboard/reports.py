@@ -174,6 +174,10 @@ RED = "#c0392b"
 MAX_BARS = 24  # categories drawn per chart; the table lists them all
 
 
+def _color(figure: Figure, i: int) -> str:
+    return figure.series[i].get("color") or PALETTE[i % len(PALETTE)]
+
+
 def _pdf_text(text: str) -> str:
     """STSong-Light has no U+00B7 (the category separator); the CJK middle dot reads the same."""
     return text.replace("·", "・")
@@ -207,7 +211,7 @@ def _chart(figure: Figure, font: str, width: float, height: float):
     if figure.kind == "stacked":
         chart.categoryAxis.style = "stacked"
     for i in range(len(figure.series)):
-        chart.bars[i].fillColor = colors.HexColor(PALETTE[i % len(PALETTE)])
+        chart.bars[i].fillColor = colors.HexColor(_color(figure, i))
         chart.bars[i].strokeColor = None
         for j in range(n):
             if figure.highlight and figure.highlight[i][j]:
@@ -220,9 +224,7 @@ def _chart(figure: Figure, font: str, width: float, height: float):
     legend.alignment = "right"
     legend.columnMaximum = 1
     legend.dxTextSpace = 4
-    legend.colorNamePairs = [
-        (colors.HexColor(PALETTE[i % len(PALETTE)]), s["name"]) for i, s in enumerate(figure.series)
-    ]
+    legend.colorNamePairs = [(colors.HexColor(_color(figure, i)), s["name"]) for i, s in enumerate(figure.series)]
     drawing.add(legend)
     return drawing
 

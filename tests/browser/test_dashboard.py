@@ -64,7 +64,7 @@ def test_the_commission_sees_every_chart_drills_into_a_bar_and_downloads_the_mon
         "() => JSON.parse(document.getElementById('dashboard-data').textContent)"
         ".find(f => f.key === 'quota_use').categories"
     )
-    j = next(i for i, c in enumerate(categories) if c.startswith("策勒县人民医院·") and c.endswith("八级"))
+    j = next(i for i, c in enumerate(categories) if c == "策勒县人民医院·8级")
     quota.scroll_into_view_if_needed()
     x, y = quota.evaluate(BAR_PIXEL, [1, j])
     box = quota.bounding_box()

@@ -86,7 +86,7 @@ def test_quota_use_counts_active_non_special_appointments_and_flags_over_quota(d
             and a.kind != "special"
             and a.start.year <= 2026 <= a.end.year
         )
-        expected[f"{q.institution.name}·{q.post_grade.name}"] = (q.count, used)
+        expected[f"{q.institution.name}·{q.post_grade_id}级"] = (q.count, used)
     got = {
         c: (allowed, used)
         for c, allowed, used in zip(figure.categories, series(figure, "核定岗位"), series(figure, "已聘"), strict=True)
@@ -94,7 +94,7 @@ def test_quota_use_counts_active_non_special_appointments_and_flags_over_quota(d
     assert got == expected
     over = [c for c, flag in zip(figure.categories, figure.highlight[1], strict=True) if flag]
     assert over == [c for c, (allowed, used) in expected.items() if used > allowed]
-    assert over == ["策勒县人民医院·" + PostQuota.objects.filter(count=1).get().post_grade.name]
+    assert over == ["策勒县人民医院·8级"]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -176,7 +176,7 @@ def test_secondment_coverage_compares_township_demand_with_stints_of_the_year(da
 
 
 @pytest.mark.parametrize("role", [Role.COMMISSION_ADMIN, Role.HOSPITAL_HR])
-def test_talent_budget_allocated_committed_paid_and_contracts_at_risk(dash, role):
+def test_talent_budget_allocated_committed_and_paid(dash, role):
     user = dash.users[role]
     figure = figures.talent(user, year=2026)
     expected = {}
@@ -188,28 +188,48 @@ def test_talent_budget_allocated_committed_paid_and_contracts_at_risk(dash, role
             for c in Contract.objects.all()
             if c.institution_id == b.institution_id and c.start.year == 2026 and c.status in COMMITTING_STATUSES
         ]
-        risky = {t.contract_id for t in TerminationItem.objects.all() if t.status in ("open", "filed")}
         expected[b.institution.name] = (
             float(b.base + b.adjustment),
             float(sum(c.funding - c.released for c in signed)),
             float(sum(c.paid for c in signed)),
-            sum(1 for c in Contract.objects.filter(institution=b.institution) if c.pk in risky),
         )
     data = figure.as_dict()["series"]
     got = {c: tuple(s["data"][j] for s in data) for j, c in enumerate(figure.categories)}
     assert got == expected
-    assert got["策勒县人民医院"] == (500000.0, 200000.0, 50000.0, 1)
+    assert got["策勒县人民医院"] == (500000.0, 200000.0, 50000.0)
+    if role == Role.COMMISSION_ADMIN:
+        over = [c for c, flag in zip(figure.categories, figure.highlight[1], strict=True) if flag]
+        assert over == ["策勒县中医医院"]  # 350,000 committed of 280,000
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_contracts_at_risk_count_contracts_with_an_open_or_filed_termination_ground(dash, role):
+    user = dash.users[role]
+    risky = {t.contract_id for t in TerminationItem.objects.all() if t.status in ("open", "filed")}
+    expected = Counter()
+    for c in Contract.objects.select_related("institution"):
+        if c.pk not in risky:
+            continue
+        if role == Role.DEPARTMENT_HEAD:
+            visible = c.department_id == user.department_id
+        elif role == Role.STAFF:
+            visible = False
+        else:
+            visible = sees_institution(user, c.institution)
+        if visible:
+            expected[c.institution.name] += 1
+    if role == Role.STAFF:
+        assert "talent_risk" not in figures.figures_for(user)
+        return
+    assert by_category(figures.talent_risk(user), "风险合同（份）") == dict(expected)
 
 
 @pytest.mark.parametrize(
     ("role", "shown"),
     [
-        (
-            Role.COMMISSION_ADMIN,
-            ["staff_by_level", "quota_use", "completion", "grades", "demotion", "secondment", "talent"],
-        ),
-        (Role.HOSPITAL_HR, ["staff_by_level", "quota_use", "completion", "grades", "demotion", "secondment", "talent"]),
-        (Role.DEPARTMENT_HEAD, ["staff_by_level", "completion", "grades", "demotion"]),
+        (Role.COMMISSION_ADMIN, [*figures.FIGURE_RESOURCES]),
+        (Role.HOSPITAL_HR, [*figures.FIGURE_RESOURCES]),
+        (Role.DEPARTMENT_HEAD, ["staff_by_level", "completion", "grades", "demotion", "talent_risk"]),
         (Role.STAFF, ["staff_by_level", "completion", "grades", "demotion"]),
     ],
 )

@@ -16,6 +16,8 @@
     const horizontal = figure.categories.length > 8;
     if (horizontal) el.style.height = Math.max(320, 22 * figure.categories.length + 90) + "px";
     const chart = echarts.init(el, null, { renderer: "canvas" });
+    const counts = figure.series.every((s) => s.data.every((v) => Number.isInteger(v)));
+    const valueAxis = { type: "value", minInterval: counts ? 1 : 0 };
     const categoryAxis = {
       type: "category",
       data: figure.categories,
@@ -28,14 +30,15 @@
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true },
       legend: { top: 0, type: "scroll" },
       grid: { left: horizontal ? 180 : 50, right: 24, top: 36, bottom: horizontal ? 24 : 70 },
-      xAxis: horizontal ? { type: "value" } : categoryAxis,
-      yAxis: horizontal ? categoryAxis : { type: "value" },
+      xAxis: horizontal ? valueAxis : categoryAxis,
+      yAxis: horizontal ? categoryAxis : valueAxis,
       series: figure.series.map((s, i) => ({
         name: s.name,
         type: "bar",
         stack: stacked ? "total" : undefined,
         barMaxWidth: 28,
         cursor: "pointer",
+        itemStyle: s.color ? { color: s.color } : undefined,
         data: s.data.map((v, j) => ({
           value: v,
           itemStyle: figure.highlight.length && figure.highlight[i][j] ? { color: red } : undefined,
