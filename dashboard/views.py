@@ -115,7 +115,8 @@ class IndicatorsView(LoginRequiredMixin, TemplateView):
         data = indicators.grassroots_indicators(self.request.user, today=timezone.localdate())
         trend = {
             "years": [p.year for p in data.trend],
-            "density": [float(p.density) if p.density is not None else None for p in data.trend],
+            # A year without anyone in the history is no data (the history began later), not zero.
+            "density": [float(p.density) if p.density is not None and p.workers else None for p in data.trend],
             "senior": [float(p.senior_ratio * 100) if p.senior_ratio is not None else None for p in data.trend],
             "backbone": [float(p.backbone_ratio * 100) if p.backbone_ratio is not None else None for p in data.trend],
             "workers": [p.workers for p in data.trend],

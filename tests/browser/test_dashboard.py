@@ -5,6 +5,7 @@ Screenshots (each chart, the drill-down, the PDF's first pages) go to artifacts/
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from zoneinfo import ZoneInfo
@@ -91,3 +92,26 @@ def test_the_commission_sees_every_chart_drills_into_a_bar_and_downloads_the_mon
         check=True,
     )
     assert (SCREENSHOTS / "dashboard-report-1.png").stat().st_size > 20_000
+
+
+def test_the_commission_sees_the_grassroots_indicators_and_their_trend(world, browser_page, screenshot, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 25, 10, tzinfo=SHANGHAI))
+    build_dashboard_rows(world)
+    page = browser_page
+    page.goto("/login/")
+    page.get_by_label("用户名").fill("admin")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto("/dashboard/")
+    page.get_by_role("link", name="强基指标").click()
+    expect(page.get_by_role("heading", name="基层卫生人才强基指标")).to_be_visible()
+    trend = page.locator("#chart-trend")
+    expect(trend).to_have_attribute("data-drawn", "1")
+    assert trend.evaluate(PAINTED) > 500
+    row = page.get_by_role("table", name="各乡镇指标").get_by_role("row", name=re.compile("策勒乡卫生院"))
+    expect(row).to_contain_text("20000")
+    expect(row).to_contain_text("2.00")  # 4 workers per 20,000 residents, against 35
+    screenshot("dashboard-03-indicators")
+    row.get_by_role("link", name="4").click()
+    expect(page.get_by_role("heading", name="在岗基层卫生人员")).to_be_visible()
+    expect(page.locator(".pager-info")).to_contain_text("共 4 条")

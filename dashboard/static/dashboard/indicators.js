@@ -12,7 +12,10 @@
     yAxisIndex: axis,
     connectNulls: false,
     data: values,
-    markLine: target == null ? undefined : { symbol: "none", lineStyle: { type: "dashed" }, label: { formatter: name + "目标 " + target }, data: [{ yAxis: target }] },
+    markLine:
+      target == null
+        ? undefined
+        : { symbol: "none", lineStyle: { type: "dashed" }, label: { position: "insideEndTop", formatter: name + "目标 " + target }, data: [{ yAxis: target }] },
   });
   const chart = echarts.init(el, null, { renderer: "canvas" });
   chart.setOption({
@@ -21,7 +24,11 @@
     legend: { top: 0 },
     grid: { left: 50, right: 50, top: 40, bottom: 30 },
     xAxis: { type: "category", data: data.years.map(String) },
-    yAxis: [{ type: "value", name: "每万人口" }, { type: "value", name: "%", max: 100 }],
+    // The axes reach the targets, so each dashed target line shows even while the values are far below.
+    yAxis: [
+      { type: "value", name: "每万人口", max: (v) => Math.ceil(Math.max(v.max, (targets.density || 0) * 1.1)) },
+      { type: "value", name: "%", max: 100 },
+    ],
     series: [
       line("每万人口", data.density, targets.density, 0),
       line("高级岗位%", data.senior, targets.senior, 1),
