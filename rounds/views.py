@@ -191,6 +191,7 @@ class RoundBoardView(ScopedMixin, TemplateView):
                 "today": today,
                 "overdue_count": sum(1 for r in rows if r.overdue),
                 "can_steer": role_may(user, "propose"),
+                "can_read_applications": can_read(user, "round_application"),
                 "can_object": role_may(user, "lodge_objection"),
                 "can_close": role_may(user, "close_round") and round_.status == "open",
                 "can_answer": role_may(user, "answer_objection"),

@@ -186,3 +186,12 @@ def test_a_name_with_the_middle_dot_reads_whole_in_the_agreement_pdf(world, roun
         [shutil.which("pdftotext"), "-", "-"], input=body, capture_output=True, check=True
     ).stdout.decode()
     assert "阿尔孜古丽·阿不力孜" in text  # the font's dot reads back as U+00B7, not a missing glyph
+
+
+def test_a_department_head_reads_the_board_without_links_to_the_applications_they_may_not_read(world, round_):
+    head = world.users["department_head"]
+    response = _client(head).get(reverse("rounds:board", args=[round_.pk]))
+    assert response.status_code == 200
+    applications_url = reverse("rounds:applications", args=[round_.pk])
+    assert applications_url not in response.content.decode()
+    assert _client(head).get(applications_url).status_code == 403
