@@ -120,3 +120,20 @@ def test_the_pdf_draws_each_chart_and_lists_the_numbers(dash, client, tmp_path):
     ):
         assert title in text
     assert "500,000" in text  # the hospital's talent budget
+
+
+@pytest.mark.parametrize("role", [Role.COMMISSION_ADMIN, Role.HOSPITAL_HR, Role.DEPARTMENT_HEAD, Role.STAFF])
+def test_the_dashboard_api_returns_each_roles_own_figures(dash, role):
+    user = dash.users[role]
+    response = api(user).get("/api/v1/dashboard/")
+    assert response.status_code == 200
+    assert response.json() == [f.as_dict() for f in figures.dashboard(user, today=TODAY)]
+
+
+def test_a_his_client_reads_the_figures_of_its_institution_subtree(dash):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {dash.api_key}")
+    body = client.get("/api/v1/dashboard/").json()
+    assert [f["key"] for f in body] == ["staff_by_level", "quota_use"]
+    institutions = {c for f in body for c in f["categories"]}
+    assert institutions and all(c.startswith(("策勒县人民医院", "人民医院分院")) for c in institutions)
