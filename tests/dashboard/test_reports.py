@@ -134,6 +134,6 @@ def test_a_his_client_reads_the_figures_of_its_institution_subtree(dash):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {dash.api_key}")
     body = client.get("/api/v1/dashboard/").json()
-    assert [f["key"] for f in body] == ["staff_by_level", "quota_use"]
+    assert [f["key"] for f in body] == ["staff_by_level", "quota_use", "talent_risk"]  # what HIS keys read
     institutions = {c for f in body for c in f["categories"]}
     assert institutions and all(c.startswith(("策勒县人民医院", "人民医院分院")) for c in institutions)
