@@ -201,7 +201,8 @@ def current_headcount(township_ids: list[int]) -> dict[int, tuple[int, int]]:
 
 def grassroots_indicators(user, *, today: dt.date, years: int = TREND_YEARS) -> Indicators:
     """This year's figures per township (live) and the region's trend over `years` years (the past
-    years from history).  A fixed number of queries: 4 + 2 per past year."""
+    years from history).  A fixed number of queries: 4 + 2 per past year, less one (last year's
+    headcount serves both the growth and the trend)."""
     townships = list(
         visible_institutions(user)
         .filter(kind__in=GRASSROOTS_KINDS)
@@ -240,7 +241,7 @@ def grassroots_indicators(user, *, today: dt.date, years: int = TREND_YEARS) -> 
     population = sum(t["population"] or 0 for t in townships)
     trend = []
     for year in range(today.year - years + 1, today.year):
-        heads = headcount_at(ids, before=year_end(year))
+        heads = last if year == today.year - 1 else headcount_at(ids, before=year_end(year))
         filled = posts_on(ids, on=dt.date(year, 12, 31))
         trend.append(
             TrendPoint(
