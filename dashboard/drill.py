@@ -17,6 +17,8 @@ from assessments.selectors import visible_assessments, visible_periods
 from demotions.choices import OPEN_STATES, CaseState, RectificationStatus
 from demotions.selectors import visible_cases, visible_rectifications
 from personnel.errors import ApplicationError
+from personnel.scoping import visible_staff
+from secondments.choices import SecondmentStatus
 from secondments.selectors import visible_demands, visible_secondments
 from talent.selectors import visible_contracts
 
@@ -184,18 +186,51 @@ def secondment(user, params) -> Drill:
         .select_related("staff", "dispatching_unit", "receiving_unit")
         .order_by("start", "pk")
     )
-    return Drill(
-        f"{year}年下沉人员",
-        ["姓名", "派出单位", "接收单位", "服务期", "状态"],
-        qs,
-        lambda s: [
-            (s.staff.name, reverse("secondments:detail", args=[s.pk])),
-            (s.dispatching_unit.name, ""),
-            (s.receiving_unit.name, ""),
-            (f"{s.start:%Y-%m-%d}至{s.end:%Y-%m-%d}", ""),
-            (s.get_status_display(), ""),
-        ],
+    return Drill(f"{year}年下沉人员", SECONDMENT_HEADERS, qs, _secondment_cells)
+
+
+SECONDMENT_HEADERS = ["姓名", "派出单位", "接收单位", "服务期", "状态"]
+
+
+def _secondment_cells(s) -> list[tuple[str, str]]:
+    return [
+        (s.staff.name, reverse("secondments:detail", args=[s.pk])),
+        (s.dispatching_unit.name, ""),
+        (s.receiving_unit.name, ""),
+        (f"{s.start:%Y-%m-%d}至{s.end:%Y-%m-%d}", ""),
+        (s.get_status_display(), ""),
+    ]
+
+
+def physician_hires(user, params) -> Drill:
+    """The physicians hired in a year at county units (编制 or 备案) — whom `hire_shares` counts."""
+    from personnel.choices import EmploymentType
+    from secondments.rules import PHYSICIAN_CATEGORIES
+    from secondments.services import GRASSROOTS_KINDS
+
+    year = _int(params, "year")
+    qs = (
+        visible_staff(user)
+        .filter(category__in=PHYSICIAN_CATEGORIES)
+        .filter(employment_type__in=[EmploymentType.ESTABLISHED, EmploymentType.FILED])
+        .exclude(institution__kind__in=GRASSROOTS_KINDS)
+        .filter(first_employment_date__year=year)
+        .select_related("institution", "department")
+        .order_by("institution__path", "employee_no")
     )
+    return Drill(f"{year}年招聘的执业医师", STAFF_HEADERS, qs, _staff_cells)
+
+
+def secondment_starts(user, params) -> Drill:
+    year = _int(params, "year")
+    qs = (
+        visible_secondments(user)
+        .filter(start__year=year)
+        .exclude(status=SecondmentStatus.CANCELLED)
+        .select_related("staff", "dispatching_unit", "receiving_unit")
+        .order_by("start", "pk")
+    )
+    return Drill(f"{year}年开始下沉的人员", SECONDMENT_HEADERS, qs, _secondment_cells)
 
 
 def secondment_demand(user, params) -> Drill:
@@ -274,12 +309,16 @@ DRILLS = {
     "grades": grades,
     "secondment": secondment,
     "secondment_demand": secondment_demand,
+    "physician_hires": physician_hires,
+    "secondment_starts": secondment_starts,
     "talent": talent,
     "talent_risk": talent_risk,
     "grassroots": grassroots,
 }
 # Which dashboard figure (and so which resources) each drill-down belongs to.
 DRILL_FIGURE = {
+    "physician_hires": "secondment_share",
+    "secondment_starts": "secondment_share",
     "secondment_demand": "secondment",
     "grassroots": "staff_by_level",
 }

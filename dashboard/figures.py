@@ -48,6 +48,7 @@ FIGURE_RESOURCES: dict[str, tuple[str, ...]] = {
     "grades": ("assessment", "period"),
     "demotion": ("demotion_case", "rectification"),
     "secondment": ("secondment", "secondment_plan"),
+    "secondment_share": ("secondment", "secondment_plan", "staff"),
     "talent": ("talent_budget", "talent_contract"),
     "talent_risk": ("talent_contract",),
 }
@@ -404,6 +405,53 @@ def secondment(user, *, year: int) -> Figure:
     )
 
 
+# --- Secondments: the share of physician hires seconded (seed 001 §四(一)) ------------------------
+
+
+def secondment_share(user, *, today: dt.date) -> Figure:
+    """This and last year's physician hires at county units against the stints begun, as the
+    secondments app counts them (`hire_shares`); each person's own obligation is on its 下沉义务
+    page (computed per person, too slow for a county at a glance)."""
+    from personnel.errors import ApplicationError
+    from personnel.services import policy_for
+    from secondments.selectors import hire_shares
+
+    title = "县聘乡用下沉人数与执业医师招聘（义务完成情况）"
+    institution = getattr(user, "institution", None)
+    try:
+        share = policy_for(institution.region, today).secondment_share_of_hires if institution else None
+    except (ApplicationError, KeyError):
+        share = None
+    if share is None:
+        return Figure(
+            key="secondment_share",
+            title=title,
+            kind="bar",
+            categories=[],
+            series=[],
+            note="当前政策版本未设置“下沉人数占医师招聘比例”（种子001），无法核算。",
+        )
+    shares = sorted(hire_shares(user, year=today.year, share=share), key=lambda s: s.year)
+    return Figure(
+        key="secondment_share",
+        title=title,
+        kind="bar",
+        categories=[f"{s.year}年" for s in shares],
+        series=[
+            {"name": "招聘执业医师", "data": [s.hires for s in shares]},
+            {"name": "应下沉（至少）", "data": [s.required for s in shares]},
+            {"name": "已下沉", "data": [s.seconded for s in shares]},
+        ],
+        drill=[
+            [_qs(figure="physician_hires", year=s.year) for s in shares],
+            ["" for _ in shares],
+            [_qs(figure="secondment_starts", year=s.year) for s in shares],
+        ],
+        highlight=[[False] * len(shares), [False] * len(shares), [not s.met for s in shares]],
+        note=f"下沉人数不低于当年招聘执业医师的{share * 100:.0f}%；红色为未达标。个人下沉义务见“县聘乡用·下沉义务”页。",
+    )
+
+
 # --- Talent: budget and contracts at risk ---------------------------------------------------------
 
 
@@ -477,6 +525,8 @@ def dashboard(user, *, today: dt.date, period_id: int | None = None) -> list[Fig
         out.append(demotion(user, today=today))
     if "secondment" in wanted:
         out.append(secondment(user, year=today.year))
+    if "secondment_share" in wanted:
+        out.append(secondment_share(user, today=today))
     if "talent" in wanted:
         out.append(talent(user, year=today.year))
     if "talent_risk" in wanted:

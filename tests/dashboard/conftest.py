@@ -49,7 +49,7 @@ def build_dashboard_rows(w, *, extra_staff: int = 0) -> dict:
     """Rows for every figure in `w`'s region (and one of each in the foreign region, which no
     reader of the first may count).  `extra_staff` more people in the hospital's department
     (for the query-count test at two sizes)."""
-    PolicyVersion.objects.update(data={**SEED_000_POLICY, **SEED_004_POLICY})
+    PolicyVersion.objects.update(data={**SEED_000_POLICY, **SEED_004_POLICY, "secondment_share_of_hires": "0.80"})
     region = w.region
     w.township.population = 20000
     w.township.save()
@@ -60,6 +60,12 @@ def build_dashboard_rows(w, *, extra_staff: int = 0) -> dict:
     TitleFactory(staff=senior, name="主治医师", level=TitleLevel.INTERMEDIATE, obtained_on=dt.date(2010, 1, 1))
     TitleFactory(staff=senior, name="主任医师", level=TitleLevel.SENIOR, obtained_on=dt.date(2020, 1, 1))
     StaffFactory(institution=w.hospital, department=w.other_dept, name="无职称")  # no title
+    # Physicians hired in 2026 (seed 001's 80% share): three at the hospital, one nurse (not counted).
+    for name in ("新医甲", "新医乙", "新医丙"):
+        StaffFactory(institution=w.hospital, department=w.dept, name=name, first_employment_date=dt.date(2026, 7, 1))
+    StaffFactory(
+        institution=w.hospital, name="新护士", category=Category.NURSING, first_employment_date=dt.date(2026, 7, 1)
+    )
     township_staff = [StaffFactory(institution=w.township, name=f"乡医{i}", is_backbone=i == 0) for i in range(4)]
     grade6, grade8, grade11 = (PostGrade.objects.get(grade=g) for g in (6, 8, 11))
     # Over quota: the hospital's grade 8 quota of 1 with two appointments.

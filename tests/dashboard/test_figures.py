@@ -5,6 +5,7 @@ subtree; department head — their department; staff — themselves)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 
 import pytest
@@ -173,6 +174,46 @@ def test_secondment_coverage_compares_township_demand_with_stints_of_the_year(da
     got = {k: len(v) for k, v in people.items()}
     assert by_category(figure, "需求人数") == dict(need)
     assert by_category(figure, "下沉人数") == got
+
+
+@pytest.mark.parametrize("role", [Role.COMMISSION_ADMIN, Role.HOSPITAL_HR])
+def test_secondment_share_compares_this_and_last_years_physician_hires_with_stints_begun(dash, role):
+    user = dash.users[role]
+    figure = figures.secondment_share(user, today=TODAY)
+    expected = {}
+    for year in (2025, 2026):
+        hires = sum(
+            1
+            for s in Staff.objects.select_related("institution")
+            if sees_staff(user, s)
+            and s.category in ("clinical", "tcm", "dental", "public_health")
+            and s.employment_type in ("established", "filed")
+            and s.institution.kind not in ("township_centre", "community_centre")
+            and s.first_employment_date
+            and s.first_employment_date.year == year
+        )
+        seconded = sum(
+            1
+            for s in Secondment.objects.select_related("receiving_unit", "dispatching_unit")
+            if (sees_institution(user, s.receiving_unit) or sees_institution(user, s.dispatching_unit))
+            and s.start.year == year
+            and s.status != "cancelled"
+        )
+        expected[f"{year}年"] = (hires, math.ceil(hires * 0.8), seconded)
+    got = {
+        c: (h, r, d)
+        for c, h, r, d in zip(
+            figure.categories,
+            series(figure, "招聘执业医师"),
+            series(figure, "应下沉（至少）"),
+            series(figure, "已下沉"),
+            strict=True,
+        )
+    }
+    assert got == expected
+    if role == Role.COMMISSION_ADMIN:
+        assert got["2026年"] == (3, 3, 2)
+        assert figure.highlight[2] == [False, True]  # 2025: nothing owed; 2026: 2 of at least 3
 
 
 @pytest.mark.parametrize("role", [Role.COMMISSION_ADMIN, Role.HOSPITAL_HR])
