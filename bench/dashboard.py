@@ -76,6 +76,7 @@ POLICY = {
     "grassroots_workers_growth": "0.05",
     "township_senior_post_ratio": "0.20",
     "backbone_ratio": "0.10",
+    "secondment_share_of_hires": "0.80",
 }
 HOSPITALS, TOWNSHIPS = 20, 200
 DEPARTMENTS = ("内科", "外科", "儿科", "妇产科", "急诊科", "医技科")
