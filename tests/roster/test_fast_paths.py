@@ -15,9 +15,10 @@ from django.utils import timezone
 from appointments.models import Appointment
 from personnel.choices import Role
 from personnel.models import Staff, Title
-from personnel.roster.importer import RosterImporter, _new, _valid_id_facts
+from personnel.roster.importer import RosterImporter, _among, _new, _valid_id_facts
 from personnel.roster.services import import_roster
 from personnel.validators import compose_id_number, parse_id_number
+from tests.factories import StaffFactory
 from tests.roster.helpers import build_xlsx, new_id_number, roster_row
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +163,14 @@ def test_the_history_rows_of_a_first_import_hold_every_tracked_field_as_written(
             assert {a: getattr(history, a) for a in tracked} == {a: getattr(obj, a) for a in tracked}, model
             if hasattr(obj, "created_at"):  # recorded as the row was written
                 assert abs(history.history_date - obj.created_at) < dt.timedelta(seconds=5)
+
+
+def test_a_chunk_lookup_finds_exactly_the_values_given_whatever_they_hold(world):
+    odd = ['a"b', "c\\d", "e,f", "{g}", "h'i", "NULL", " j ", "k"]
+    people = {name: StaffFactory(name=name, institution=world.hospital) for name in odd}
+    StaffFactory(name="other", institution=world.hospital)
+    found = _among(Staff.objects.all(), "name", odd).values_list("name", flat=True)
+    assert sorted(found) == sorted(odd)
+    pks = [people["k"].pk, people['a"b'].pk]
+    assert sorted(_among(Staff.objects.all(), "id", pks).values_list("pk", flat=True)) == sorted(pks)
+    assert list(_among(Staff.objects.all(), "name", [])) == []
