@@ -545,10 +545,15 @@ class RosterImporter:
                 self._error(i, "title_name", "填写了职称级别或取得时间，但没有填写职称名称。")
             return
         if level_text:
-            try:
-                level = TITLE_LEVEL_WIDGET.clean(level_text)
-            except ValueError as error:
-                self._error(i, "title_level", str(error))
+            level = self._title_levels.get(level_text)
+            if level is None:  # each distinct cell cleaned once per plan
+                try:
+                    level = TITLE_LEVEL_WIDGET.clean(level_text)
+                except ValueError as error:
+                    level = error
+                self._title_levels[level_text] = level
+            if isinstance(level, ValueError):
+                self._error(i, "title_level", str(level))
                 return
         else:
             level = infer_title_level(name)
@@ -938,7 +943,7 @@ def copy_create_with_history(objs: list, model, *, user=None) -> None:
             obj._state.db = alias
         values = itemgetter(*(f.attname for f in fields))  # a row's values as one tuple, in C
         # Binary when every column is of a type dumped as such (less parsing on the server).
-        binary = len(types) == len(fields) and set(types) <= _BINARY_TYPES
+        binary = types is not None and len(types) == len(fields) and set(types) <= _BINARY_TYPES
         _copy(
             cursor,
             f"COPY {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN"

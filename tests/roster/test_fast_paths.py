@@ -174,3 +174,14 @@ def test_a_chunk_lookup_finds_exactly_the_values_given_whatever_they_hold(world)
     pks = [people["k"].pk, people['a"b'].pk]
     assert sorted(_among(Staff.objects.all(), "id", pks).values_list("pk", flat=True)) == sorted(pks)
     assert list(_among(Staff.objects.all(), "name", [])) == []
+
+
+def test_every_row_with_an_unknown_title_level_is_refused_and_a_known_one_is_not(world):
+    hr = world.users[Role.HOSPITAL_HR]
+    rows = [roster_row(职称级别="特级"), roster_row(职称级别="中级"), roster_row(职称级别="特级")]
+    before = Staff.objects.count()
+    report = import_roster(file=build_xlsx(rows), actor=hr)
+    refused = [e for e in report.errors if e["column"] == "职称级别"]
+    assert [e["row"] for e in refused] == [2, 4]
+    assert all("“特级”不是可选的职称级别" in e["message"] for e in refused)
+    assert Staff.objects.count() == before
