@@ -8,8 +8,10 @@ in, or move staff into, the institutions `personnel.scoping.visible_institutions
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +76,26 @@ def import_roster(
         report.file_error = "当前角色无权导入花名册。"
         report.errors = [{"row": None, "column": "", "message": report.file_error}]
         return report
+    with _without_cyclic_gc():
+        return _import(report, file=file, actor=actor, dry_run=dry_run, progress=progress)
+
+
+@contextmanager
+def _without_cyclic_gc():
+    """The import allocates about twenty objects per row (cells, instances, their states), almost
+    none in reference cycles: reference counting frees them, while the cyclic collector would walk
+    the growing heap again and again — 1.3 s of a 7 s import of 50,000 rows.  It is paused for the
+    import and resumed afterwards (left alone if it was already off)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import(report: RosterReport, *, file, actor, dry_run: bool, progress) -> RosterReport:
     try:
         sheet = read_roster(_read_bytes(file))
     except RosterFileError as error:

@@ -5,6 +5,7 @@ written back with them."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -185,3 +186,27 @@ def test_every_row_with_an_unknown_title_level_is_refused_and_a_known_one_is_not
     assert [e["row"] for e in refused] == [2, 4]
     assert all("“特级”不是可选的职称级别" in e["message"] for e in refused)
     assert Staff.objects.count() == before
+
+
+def test_the_cyclic_collector_is_paused_only_for_the_import(world, monkeypatch):
+    hr = world.users[Role.HOSPITAL_HR]
+    seen = []
+    real_plan = RosterImporter.plan
+
+    def plan(self, sheet):
+        seen.append(gc.isenabled())
+        return real_plan(self, sheet)
+
+    monkeypatch.setattr(RosterImporter, "plan", plan)
+    assert gc.isenabled()
+    assert import_roster(file=build_xlsx([roster_row()]), actor=hr).new == 1
+    assert seen == [False] and gc.isenabled()
+    # A bad file: resumed all the same.
+    assert import_roster(file=b"not a workbook", actor=hr).file_error and gc.isenabled()
+    # A caller that had it off keeps it off.
+    gc.disable()
+    try:
+        assert import_roster(file=build_xlsx([roster_row()]), actor=hr).new == 1
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
