@@ -272,7 +272,7 @@ class RegionAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class InstitutionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     scope_function = staticmethod(visible_institutions)
     scope_resource = "institution"
-    list_display = ("name", "code", "kind", "parent", "region", "is_remote")
+    list_display = ("name", "code", "kind", "parent", "region", "is_remote", "population")
     list_filter = ("kind", "is_remote", ("region", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "code")
     list_select_related = ("parent", "region")
@@ -327,7 +327,19 @@ class StaffAdmin(IdNumberMaskingMixin, ScopedAdminMixin, ServiceSaveMixin, Simpl
     fieldsets = (
         ("基本信息", {"fields": ("employee_no", "name", "id_number", "gender", "birth_date", "ethnicity", "phone")}),
         ("学历与专业", {"fields": ("education", "degree", "major", "category")}),
-        ("工作信息", {"fields": ("institution", "department", "employment_type", "status", "first_employment_date")}),
+        (
+            "工作信息",
+            {
+                "fields": (
+                    "institution",
+                    "department",
+                    "employment_type",
+                    "status",
+                    "first_employment_date",
+                    "is_backbone",
+                )
+            },
+        ),
     )
 
     def get_fieldsets(self, request, obj=None):

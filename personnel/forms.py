@@ -114,11 +114,13 @@ class StaffForm(ServiceModelForm):
             "degree",
             "major",
             "first_employment_date",
+            "is_backbone",
         ]
         widgets = {"birth_date": DateInput(), "first_employment_date": DateInput()}
         help_texts = {
             "id_number": "18位，末位可为X；性别和出生日期可留空，按身份证号自动填写。",
             "phone": "11位手机号，可不填。",
+            "is_backbone": "经遴选的基层卫生骨干人才（统计看板“骨干人才占比”按此统计）。",
         }
 
     def __init__(self, *args, user, **kwargs):

@@ -459,3 +459,21 @@ def test_page_links_keep_the_filters(hr_client, world):
     html = hr_client.get(reverse(STAFF_LIST), {"department": world.dept.pk, "page_size": 1}).content.decode()
     assert f'href="?department={world.dept.pk}&amp;page_size=1&amp;page=2" rel="next"' in html
     assert "共 2 条，第 1 / 2 页" in html
+
+
+def test_hr_marks_a_backbone_talent_on_the_staff_form_and_the_history_keeps_it(hr_client, world):
+    """Seed 004's backbone-talent ratio counts the people HR marks as 基层骨干人才 here."""
+    person = world.staff_in_dept
+    assert person.is_backbone is False
+    data = staff_form_data(
+        world, employee_no=person.employee_no, name=person.name, id_number=person.id_number, is_backbone="on"
+    )
+
+    response = hr_client.post(reverse("personnel:staff_update", args=[person.pk]), data)
+
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.is_backbone is True
+    assert person.history.first().is_backbone is True
+    page = hr_client.get(reverse("personnel:staff_detail", args=[person.pk])).content.decode()
+    assert "基层骨干人才" in page
