@@ -224,3 +224,83 @@ def groups_met(rows: Iterable[tuple[str, str, bool]]) -> dict[str, bool]:
         key = group or code
         status[key] = status.get(key, False) or met
     return status
+
+
+# --- 综合考核 (seed 000 §四(二)2): 量化评分（≥70%）+ 民主评议 + 现场答辩 -----------------------------
+# One rule for every comprehensive assessment: the demotion case's and the appointment round's.
+
+_FOUR_PLACES = Decimal("0.0001")
+
+
+class ComprehensiveInputError(ValueError):
+    """A refused input of the comprehensive assessment; `field` names the input it is about."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ComprehensiveScore:
+    quantified: Decimal
+    quantified_weight: Decimal
+    democratic: Decimal
+    democratic_weight: Decimal
+    defence: Decimal
+    defence_weight: Decimal
+    combined: Decimal
+
+
+def _comprehensive_number(value, label: str, field: str, high: int, places: Decimal) -> Decimal:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ComprehensiveInputError(f"请填写{label}。", field)
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ComprehensiveInputError(f"{label}应为数字。", field) from None
+    if not number.is_finite():
+        raise ComprehensiveInputError(f"{label}应为数字。", field)
+    if number < 0 or number > high:
+        raise ComprehensiveInputError(f"{label}应在0到{high}之间。", field)
+    return number.quantize(places, rounding=ROUND_HALF_UP)
+
+
+def comprehensive_score(
+    *,
+    quantified,
+    quantified_weight,
+    democratic,
+    democratic_weight,
+    defence,
+    defence_weight,
+    min_quantified_weight,
+) -> ComprehensiveScore:
+    """Σ score × weight over the three parts: each score 0–100, each weight 0–1, the weights sum
+    to 1 and the quantified weight is at least the policy's minimum (seed 000: 不低于70%; the
+    minimum itself is allowed).  Raises ComprehensiveInputError in Chinese."""
+    q = _comprehensive_number(quantified, "量化考核得分", "quantified_score", 100, TWO_PLACES)
+    d = _comprehensive_number(democratic, "民主评议得分", "democratic_score", 100, TWO_PLACES)
+    f = _comprehensive_number(defence, "现场答辩得分", "defence_score", 100, TWO_PLACES)
+    wq = _comprehensive_number(quantified_weight, "量化考核权重", "quantified_weight", 1, _FOUR_PLACES)
+    wd = _comprehensive_number(democratic_weight, "民主评议权重", "democratic_weight", 1, _FOUR_PLACES)
+    wf = _comprehensive_number(defence_weight, "现场答辩权重", "defence_weight", 1, _FOUR_PLACES)
+    if wq + wd + wf != 1:
+        raise ComprehensiveInputError(
+            f"量化考核、民主评议、现场答辩三项权重之和应为1，当前为{(wq + wd + wf).normalize():f}。", "weights"
+        )
+    minimum = Decimal(str(min_quantified_weight))
+    if wq < minimum:
+        raise ComprehensiveInputError(
+            f"量化考核权重不得低于政策规定的{minimum.normalize():f}（{minimum * 100:.0f}%），当前为{wq.normalize():f}。",
+            "quantified_weight",
+        )
+    combined = (q * wq + d * wd + f * wf).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    return ComprehensiveScore(q, wq, d, wd, f, wf, combined)
+
+
+def ballot_mean(scores: Iterable) -> Decimal | None:
+    """民主评议 score: the mean of the anonymous ballots, to two places; None without ballots."""
+    scores = [Decimal(str(s)) for s in scores]
+    if not scores:
+        return None
+    return (sum(scores, Decimal(0)) / len(scores)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)

@@ -28,7 +28,7 @@ from appointments.choices import AppointmentKind, AppointmentStatus
 from appointments.models import SENIOR_TITLE_LEVELS, Appointment
 from appointments.services import create_appointment, end_appointment, instantiate_duty_targets
 from assessments.choices import Grade, SchemeKind
-from assessments.rules import grade_for
+from assessments.rules import ComprehensiveInputError, comprehensive_score, grade_for
 from assessments.selectors import scheme_in_force, scheme_rules
 from personnel.errors import ApplicationError
 from personnel.models import PostGrade, Staff
@@ -43,7 +43,6 @@ from .permissions import can_act
 from .restoration import completion_summary, target_completion
 
 TWO_PLACES = Decimal("0.01")
-FOUR_PLACES = Decimal("0.0001")
 
 # Evidence files (提议材料、会议纪要、协议…): the types offices exchange, and their leading bytes.
 EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
@@ -359,29 +358,25 @@ def assess_case(
     democratic evaluation (the ballots' average) + the on-site defence; weights add up to 1."""
     case = _lock(case)
     _check_transition(case, "assess", actor)
-    quantified = _decimal(quantified_score, "量化考核得分", low=Decimal(0), high=Decimal(100))
-    defence = _decimal(defence_score, "现场答辩得分", low=Decimal(0), high=Decimal(100))
-    wq = _decimal(quantified_weight, "量化考核权重", low=Decimal(0), high=Decimal(1), places=FOUR_PLACES)
-    wd = _decimal(democratic_weight, "民主测评权重", low=Decimal(0), high=Decimal(1), places=FOUR_PLACES)
-    wf = _decimal(defence_weight, "现场答辩权重", low=Decimal(0), high=Decimal(1), places=FOUR_PLACES)
-    if wq + wd + wf != Decimal(1):
-        raise ApplicationError(
-            f"三项权重之和应为1，当前为{(wq + wd + wf).normalize():f}。", {"weights": ["权重之和应为1。"]}
-        )
-    minimum = case.policy.quantified_score_min_weight
-    if wq < minimum:
-        raise ApplicationError(
-            f"量化考核权重不得低于政策规定的{minimum.normalize():f}（{minimum * 100:.0f}%），"
-            f"当前为{wq.normalize():f}。",
-            {"quantified_weight": [f"不得低于{minimum.normalize():f}。"]},
-        )
     democratic = democratic_average(case)
     if democratic is None:
         raise ApplicationError("请先录入民主测评票，再录入综合考核结果。", {"ballots": ["尚未录入。"]})
-    combined = (quantified * wq + democratic * wd + defence * wf).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
-    case.quantified_score, case.quantified_weight = quantified, wq
-    case.democratic_score, case.democratic_weight = democratic, wd
-    case.defence_score, case.defence_weight = defence, wf
+    try:
+        score = comprehensive_score(
+            quantified=quantified_score,
+            quantified_weight=quantified_weight,
+            democratic=democratic,
+            democratic_weight=democratic_weight,
+            defence=defence_score,
+            defence_weight=defence_weight,
+            min_quantified_weight=case.policy.quantified_score_min_weight,
+        )
+    except ComprehensiveInputError as error:
+        raise ApplicationError(str(error), {error.field: [str(error)]}) from error
+    combined = score.combined
+    case.quantified_score, case.quantified_weight = score.quantified, score.quantified_weight
+    case.democratic_score, case.democratic_weight = score.democratic, score.democratic_weight
+    case.defence_score, case.defence_weight = score.defence, score.defence_weight
     case.combined_score = combined
     case.combined_grade = _comprehensive_grade(case, combined)
     grade = f"（{Grade(case.combined_grade).label}）" if case.combined_grade in Grade.values else ""

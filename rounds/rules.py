@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from personnel.choices import TITLE_LEVEL_RANK, TitleLevel
-
-TWO_PLACES = Decimal("0.01")
-ONE = Decimal(1)
 
 # --- 双自主: is the title held a precondition of the post? ---------------------------------------
 
@@ -39,54 +36,7 @@ def title_precondition_error(
     )
 
 
-# --- 综合考核: 量化评分（≥70%）+ 民主评议 + 现场答辩 -----------------------------------------------
-
-
-def _decimal(value, label: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ValueError(f"“{label}”应为数字。") from None
-    if not number.is_finite():
-        raise ValueError(f"“{label}”应为数字。")
-    return number
-
-
-def ballot_mean(scores: Iterable[Decimal]) -> Decimal:
-    scores = [Decimal(s) for s in scores]
-    if not scores:
-        raise ValueError("尚未录入民主评议票，不能计算民主评议得分。")
-    return (sum(scores, Decimal(0)) / len(scores)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
-
-
-def combined_score(
-    *,
-    quantified: object,
-    quantified_weight: object,
-    democratic: object,
-    democratic_weight: object,
-    defence: object,
-    defence_weight: object,
-    min_quantified_weight: Decimal,
-) -> Decimal:
-    """Σ score × weight: each score 0–100, the weights sum to 1 and the quantified weight is at
-    least the policy's minimum (seed 000: 不低于70%)."""
-    parts = [
-        (_decimal(quantified, "量化考核得分"), _decimal(quantified_weight, "量化考核权重"), "量化考核"),
-        (_decimal(democratic, "民主评议得分"), _decimal(democratic_weight, "民主评议权重"), "民主评议"),
-        (_decimal(defence, "现场答辩得分"), _decimal(defence_weight, "现场答辩权重"), "现场答辩"),
-    ]
-    for score, weight, label in parts:
-        if score < 0 or score > 100:
-            raise ValueError(f"{label}得分应在0到100分之间。")
-        if weight < 0 or weight > 1:
-            raise ValueError(f"{label}权重应在0到1之间。")
-    if sum((w for _, w, _ in parts), Decimal(0)) != ONE:
-        raise ValueError("量化考核、民主评议、现场答辩三项权重之和应为1。")
-    if parts[0][1] < min_quantified_weight:
-        raise ValueError(f"量化考核权重不得低于{min_quantified_weight * 100:.0f}%（政策规定）。")
-    total = sum((s * w for s, w, _ in parts), Decimal(0))
-    return total.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+# --- 综合考核: one rule with the demotion case's, assessments.rules.comprehensive_score ----------
 
 
 # --- Ranking and the quota cut-off ---------------------------------------------------------------

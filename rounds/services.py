@@ -22,6 +22,7 @@ from appointments.services import (
     instantiate_duty_targets,
     term_total,
 )
+from assessments import rules as assessment_rules
 from demotions.choices import BallotGroup, CaseKind, CaseState, FollowUp
 from demotions.models import DemotionCase
 from notifications import services as notification_services
@@ -469,10 +470,12 @@ def score(
         raise ApplicationError(f"申报处于“{application.get_status_display()}”，不能录入综合考核得分。")
     if application.proposed_list_id and application.proposed_list.status != ListStatus.DRAFT:
         raise ApplicationError("名单已公示，不能再修改得分。")
-    democratic = _rule(rules.ballot_mean, application.ballots.values_list("score", flat=True))
+    democratic = assessment_rules.ballot_mean(application.ballots.values_list("score", flat=True))
+    if democratic is None:
+        raise ApplicationError("尚未录入民主评议票，不能计算民主评议得分。")
     min_weight = _policy_value(application.round.policy, "quantified_score_min_weight")
-    combined = _rule(
-        rules.combined_score,
+    score = _rule(
+        assessment_rules.comprehensive_score,
         quantified=quantified_score,
         quantified_weight=quantified_weight,
         democratic=democratic,
@@ -481,12 +484,13 @@ def score(
         defence_weight=defence_weight,
         min_quantified_weight=min_weight,
     )
-    application.quantified_score = Decimal(str(quantified_score))
-    application.quantified_weight = Decimal(str(quantified_weight))
-    application.democratic_score = democratic
-    application.democratic_weight = Decimal(str(democratic_weight))
-    application.defence_score = Decimal(str(defence_score))
-    application.defence_weight = Decimal(str(defence_weight))
+    combined = score.combined
+    application.quantified_score = score.quantified
+    application.quantified_weight = score.quantified_weight
+    application.democratic_score = score.democratic
+    application.democratic_weight = score.democratic_weight
+    application.defence_score = score.defence
+    application.defence_weight = score.defence_weight
     application.combined_score = combined
     application.scored_by = _user(actor)
     application.status = ApplicationStatus.SCORED

@@ -95,7 +95,7 @@ def test_a_small_round_from_opening_to_the_signed_agreement(world, quotas, brows
     page.get_by_label("评议权重").fill("0.2")
     page.get_by_label("答辩权重").fill("0.2")
     page.get_by_role("button", name="录入综合考核").click()
-    expect(messages).to_contain_text("量化考核权重不得低于70%")
+    expect(messages).to_contain_text("量化考核权重不得低于政策规定的0.7（70%）")
     assert not round_.applications.get().ballots.exists()  # nothing written
     page.get_by_label("民主评议：上级").fill("90")
     page.get_by_label("民主评议：同级").fill("80, 84")

@@ -73,54 +73,6 @@ def test_title_required_flag_other_than_0_or_1_is_refused():
         )
 
 
-# --- 综合考核 ---
-
-
-def test_combined_score_weighs_the_three_parts():
-    score = rules.combined_score(
-        quantified=90,
-        quantified_weight="0.7",
-        democratic=80,
-        democratic_weight="0.2",
-        defence=70,
-        defence_weight="0.1",
-        min_quantified_weight=Decimal("0.70"),
-    )
-    assert score == Decimal("86.00")
-
-
-def test_quantified_weight_below_the_policy_minimum_is_refused():
-    with pytest.raises(ValueError, match="不得低于70%"):
-        rules.combined_score(
-            quantified=90,
-            quantified_weight="0.69",
-            democratic=80,
-            democratic_weight="0.21",
-            defence=70,
-            defence_weight="0.1",
-            min_quantified_weight=Decimal("0.70"),
-        )
-
-
-def test_weights_must_sum_to_one():
-    with pytest.raises(ValueError, match="之和应为1"):
-        rules.combined_score(
-            quantified=90,
-            quantified_weight="0.7",
-            democratic=80,
-            democratic_weight="0.2",
-            defence=70,
-            defence_weight="0.2",
-            min_quantified_weight=Decimal("0.70"),
-        )
-
-
-def test_ballot_mean_needs_a_ballot():
-    assert rules.ballot_mean([Decimal(80), Decimal(91)]) == Decimal("85.50")
-    with pytest.raises(ValueError, match="民主评议票"):
-        rules.ballot_mean([])
-
-
 # --- Ranking and the quota cut-off ---
 
 

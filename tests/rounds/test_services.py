@@ -222,7 +222,7 @@ def test_the_comprehensive_score_needs_ballots_and_the_policy_weight(world, roun
     with pytest.raises(ApplicationError, match="尚未录入民主评议票"):
         services.score(application=a, quantified_score=90, defence_score=80, actor=commission, **weights)
     services.record_ballots(application=a, ballots=[("superior", 90), ("patient_rep", 70)], actor=commission)
-    with pytest.raises(ApplicationError, match="不得低于70%"):
+    with pytest.raises(ApplicationError, match="不得低于政策规定的0.7（70%）"):
         services.score(
             application=a,
             quantified_score=90,
