@@ -25,6 +25,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _province as P  # noqa: E402
+
+PROVINCE_DB = P.db_from_argv()  # --db NAME: the generated province (bench/generate.py), read-only
+if PROVINCE_DB:
+    os.environ["DATABASE_URL"] = P.PG + PROVINCE_DB
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pr_sweep_bench")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -34,7 +40,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -429,11 +435,158 @@ def report(label: str, result, seconds: float, queries: int) -> None:
     )
 
 
+# --- Against the generated province (--db NAME) ------------------------------------------------
+
+BARE_SQL = {
+    # The sweep's reads, as plain SQL over the whole scope at once: no ORM, no Python rules, no writes.
+    "people": """
+        SELECT ap.staff_id, s.name, s.department_id, i.path, ap.id, ap.institution_id, i.region_id, ap.start,
+               ap."end", ap.policy_id
+        FROM appointments_appointment ap JOIN personnel_postgrade g ON g.grade = ap.post_grade_id
+        JOIN personnel_staff s ON s.id = ap.staff_id JOIN personnel_institution i ON i.id = ap.institution_id
+        WHERE ap.status = 'active' AND g.title_level IN ('senior', 'associate_senior')""",
+    "latest quarter and target progress (window)": """
+        WITH latest AS (
+            SELECT staff_id, assessment_id, period_id, p_end FROM (
+                SELECT a.staff_id, a.id AS assessment_id, a.period_id, p."end" AS p_end,
+                       ROW_NUMBER() OVER (PARTITION BY a.staff_id ORDER BY p."end" DESC) AS rn
+                FROM assessments_assessment a JOIN assessments_assessmentperiod p ON p.id = a.period_id
+                JOIN appointments_appointment sap ON sap.staff_id = a.staff_id AND sap.status = 'active'
+                JOIN personnel_postgrade g ON g.grade = sap.post_grade_id
+                  AND g.title_level IN ('senior', 'associate_senior')
+                WHERE a.status = 'submitted' AND p.kind = 'quarterly' AND p."end" < %(as_of)s
+            ) ranked WHERE rn = 1
+        )
+        SELECT l.staff_id, l.assessment_id, l.period_id, t.id, t.code, t.target_total,
+            (SELECT COALESCE(SUM(w.quantity), 0) FROM assessments_workloadrecord w
+              WHERE w.staff_id = l.staff_id AND w.metric_id = m.id
+                AND w."date" >= ap."start" AND w."date" <= LEAST(l.p_end, ap."end")),
+            (SELECT COALESCE(SUM(e.quantity), 0) FROM assessments_targetprogressentry e
+              WHERE e.target_id = t.id AND e."month" <= LEAST(l.p_end, ap."end"))
+        FROM latest l
+        JOIN appointments_appointment ap ON ap.staff_id = l.staff_id AND ap.status = 'active' AND l.p_end >= ap."start"
+        JOIN appointments_dutytarget t ON t.appointment_id = ap.id
+        LEFT JOIN assessments_workloadmetric m ON m.code = t.metric""",
+    "open rectifications' progress": """
+        SELECT i.id, r.id, r.staff_id, t.code, i.required,
+            (SELECT COALESCE(SUM(w.quantity), 0) FROM assessments_workloadrecord w
+              WHERE w.staff_id = r.staff_id AND w.metric_id = m.id
+                AND w."date" >= ap."start" AND w."date" <= LEAST(%(as_of)s, r."deadline", ap."end")),
+            (SELECT COALESCE(SUM(e.quantity), 0) FROM assessments_targetprogressentry e
+              WHERE e.target_id = t.id AND e."month" <= LEAST(%(as_of)s, r."deadline", ap."end"))
+        FROM demotions_rectificationitem i JOIN demotions_rectification r ON r.id = i.rectification_id
+        JOIN appointments_dutytarget t ON t.id = i.target_id JOIN appointments_appointment ap ON ap.id = r.appointment_id
+        LEFT JOIN assessments_workloadmetric m ON m.code = t.metric
+        WHERE r.status = 'open'""",
+    "consecutive quarters (gaps and islands)": """
+        SELECT staff_id, MIN(qi), MAX(qi), STRING_AGG(CAST(id AS TEXT), ',') FROM (
+            SELECT a.staff_id, a.id, p."year" * 4 + p."number" - 1 AS qi,
+                   p."year" * 4 + p."number" - 1
+                     - DENSE_RANK() OVER (PARTITION BY a.staff_id ORDER BY p."year", p."number") AS island
+            FROM assessments_assessment a JOIN assessments_assessmentperiod p ON p.id = a.period_id
+            JOIN appointments_appointment ap ON ap.staff_id = a.staff_id AND ap.status = 'active'
+            JOIN personnel_postgrade g ON g.grade = ap.post_grade_id AND g.title_level IN ('senior', 'associate_senior')
+            WHERE a.status = 'submitted' AND p.kind = 'quarterly' AND a.grade = 'unqualified'
+              AND p."end" < %(as_of)s AND p."end" >= ap."start"
+        ) quarters GROUP BY staff_id, island HAVING MAX(qi) - MIN(qi) + 1 >= 2""",
+    "annual grades": """
+        SELECT a.id, a.staff_id, a.grade, p."year", p."end"
+        FROM assessments_assessment a JOIN assessments_assessmentperiod p ON p.id = a.period_id
+        JOIN appointments_appointment ap ON ap.staff_id = a.staff_id AND ap.status = 'active'
+        JOIN personnel_postgrade g ON g.grade = ap.post_grade_id AND g.title_level IN ('senior', 'associate_senior')
+        WHERE a.status = 'submitted' AND p.kind = 'annual' AND p."end" < %(as_of)s
+          AND a.grade IN ('basic', 'unqualified')""",
+    "conduct events": """
+        SELECT e.id, e.staff_id, e.kind, e."date", e.accident_level, e.description FROM demotions_conductevent e
+        JOIN appointments_appointment ap ON ap.staff_id = e.staff_id AND ap.status = 'active'
+        WHERE e."date" <= %(as_of)s""",
+    "existing rectifications and cases": """
+        SELECT staff_id, period_id FROM demotions_rectification
+        UNION ALL SELECT staff_id, appointment_id FROM demotions_demotioncase""",
+}
+
+
+def bare_pass(as_of: dt.date) -> tuple[float, dict[str, tuple[float, int]]]:
+    """The sweep's window and aggregate queries as plain SQL over the whole scope (the bound)."""
+    parts = {}
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        for label, sql in BARE_SQL.items():
+            t = time.perf_counter()
+            cursor.execute(sql, {"as_of": as_of})
+            rows = cursor.fetchall()
+            parts[label] = (time.perf_counter() - t, len(rows))
+    return time.perf_counter() - start, parts
+
+
+def province_main(args) -> None:
+    """The full sweep over the generated province, timed in a transaction that is rolled back (the set
+    stays as generated for the other benchmarks), against the bare SQL pass."""
+    description = P.province(PROVINCE_DB)
+    as_of = dt.date.fromisoformat(args.as_of or description["bench_sweep_as_of"])
+    print(
+        f"database: {PROVINCE_DB} (scale {description['scale']}, {description['staff']:,} staff, "
+        f"{description['counts']['assessments_assessment']:,} assessments)  PostgreSQL {connection.pg_version}"
+    )
+    print(f"at start: {P.load_average()}")
+    records = []
+    sweeps, bares = [], []
+    for run in range(args.repeat):
+        bare_s, parts = bare_pass(as_of)
+        bares.append(bare_s)
+        with transaction.atomic():
+            result, seconds, queries = sweep(as_of)
+            transaction.set_rollback(True)
+        sweeps.append((seconds, result, queries))
+        report(f"run {run + 1}: sweep as of {as_of} (rolled back)", result, seconds, queries)
+        print(f"  run {run + 1}: bare SQL pass {bare_s:6.2f} s  ({P.load_average()})")
+        for label, (s, n) in parts.items():
+            print(f"      {label:<45} {s:6.2f} s  {n:>9,} rows")
+    sweeps.sort(key=lambda x: x[0])
+    seconds, result, queries = sweeps[len(sweeps) // 2]
+    bare = sorted(bares)[len(bares) // 2]
+    ratio = seconds / bare if bare else None
+    per_chunk = queries / max(result.chunks, 1)
+    print(
+        f"median of {args.repeat}: sweep {seconds:.2f} s (target < 60 s), bare SQL pass {bare:.2f} s, "
+        f"ratio {ratio:.1f}× (target ≤ 5×); {queries} queries, {per_chunk:.1f} per chunk of 5,000 staff"
+    )
+    records.append(
+        {
+            "bench": "sweep",
+            "case": f"full rule sweep, {description['seniors_in_sweep_scope']:,} in scope of {description['staff']:,} staff",
+            "figure": round(seconds, 2),
+            "unit": "s",
+            "target": "< 60 s",
+            "met": seconds < 60 and (ratio is None or ratio <= 5),
+            "bound": "bare SQL pass of the same window/aggregate queries (no ORM, no writes)",
+            "bound_figure": round(bare, 2),
+            "ratio": round(ratio, 1) if ratio else None,
+            "ratio_target": "≤ 5×",
+            "queries": queries,
+            "notes": (
+                f"as of {as_of}, in-process, in one transaction rolled back afterwards; {result.chunks} chunks, "
+                f"{per_chunk:.1f} queries per chunk; opened {len(result.rectifications_opened)} rectifications, "
+                f"{len(result.cases_opened)} cases; met {len(result.rectifications_met)}, expired "
+                f"{len(result.rectifications_expired)}; median of {args.repeat}; {P.load_average()}"
+            ),
+        }
+    )
+    path = P.write_results("sweep", records)
+    print(f"wrote {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--staff", type=int, default=100_000, help="staff at the large size (default 100,000)")
     parser.add_argument("--small", type=int, default=0, help="staff at the small size (default staff/10)")
+    parser.add_argument("--db", help="the generated province (bench/generate.py) to sweep, read-only")
+    parser.add_argument("--as-of", help="with --db: the sweep's date (default: the set's bench_sweep_as_of)")
+    parser.add_argument("--repeat", type=int, default=1, help="with --db: runs (median quoted)")
     args = parser.parse_args()
+    if PROVINCE_DB:
+        province_main(args)
+        return
     sizes = [max(1000, args.small or args.staff // 10), args.staff]
     ctx = prepare_database()
     print(f"database: {connection.settings_dict['NAME']}  PostgreSQL {connection.pg_version}")
