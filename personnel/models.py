@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
@@ -294,6 +295,9 @@ class User(AbstractUser):
         Staff, verbose_name="对应人员", null=True, blank=True, on_delete=models.SET_NULL, related_name="user"
     )
 
+    # When the password was last set (set_password): the start of its expiry (PASSWORD_EXPIRY_DAYS).
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True, editable=False)
+
     class Meta:
         verbose_name = verbose_name_plural = "用户"
         constraints = [
@@ -301,6 +305,10 @@ class User(AbstractUser):
                 condition=Q(role="") | Q(institution__isnull=False), name="role_requires_institution"
             ),
         ]
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     def clean(self) -> None:
         super().clean()
@@ -317,6 +325,17 @@ class InstitutionAPIKey(AbstractAPIKey):
 
     institution = models.ForeignKey(
         Institution, verbose_name="所属机构", on_delete=models.CASCADE, related_name="api_keys"
+    )
+    # Requests per minute; empty means the default (API_KEY_RATE_LIMIT).
+    rate_limit = models.PositiveIntegerField(
+        "每分钟请求上限", null=True, blank=True, help_text="留空则使用系统默认值。"
+    )
+    created_by = models.ForeignKey(
+        "User", verbose_name="签发人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set by a rotation: the key that replaces this one (this one then expires after a grace period).
+    replaced_by = models.OneToOneField(
+        "self", verbose_name="轮换后的密钥", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
     )
 
     class Meta(AbstractAPIKey.Meta):

@@ -1,9 +1,12 @@
+import math
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ..errors import ApplicationError
+from .throttling import rate_limit_of
 
 
 def exception_handler(exc, context):
@@ -12,4 +15,11 @@ def exception_handler(exc, context):
         exc = ApplicationError.from_validation_error(exc)
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.Throttled):
+        # A per-key limit (personnel.api.throttling): say which limit and when to retry, in Chinese.
+        wait = math.ceil(exc.wait or 1)
+        api_key = getattr(context.get("request"), "auth", None)
+        per_minute = f"该接口密钥每分钟最多请求 {rate_limit_of(api_key)} 次，" if hasattr(api_key, "rate_limit") else ""
+        exc = exceptions.Throttled(detail=f"请求过于频繁：{per_minute}请在 {wait} 秒后重试。")
+        exc.wait = wait  # the Retry-After header
     return drf_exception_handler(exc, context)
