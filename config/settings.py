@@ -5,6 +5,7 @@ Celery tasks executed eagerly.  DATABASE_URL and CELERY_BROKER_URL switch to Pos
 Redis; DJANGO_ENV=production turns on the hardened production mode.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -112,22 +113,62 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# --- Authentication (accounts): password policy, lockout, session timeout, second factor, API keys ---
+# Password policy (等保 2.0): length, at least PASSWORD_MIN_CLASSES of upper/lower/digit/symbol, none of
+# the last PASSWORD_HISTORY_COUNT passwords again (0 = off), a change every PASSWORD_EXPIRY_DAYS (0 = off).
+PASSWORD_MIN_LENGTH = env.int("PASSWORD_MIN_LENGTH", default=10)
+PASSWORD_MIN_CLASSES = env.int("PASSWORD_MIN_CLASSES", default=3)
+PASSWORD_HISTORY_COUNT = env.int("PASSWORD_HISTORY_COUNT", default=5)
+PASSWORD_EXPIRY_DAYS = env.int("PASSWORD_EXPIRY_DAYS", default=90)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.CharacterClassValidator"},
+    {"NAME": "accounts.validators.PasswordHistoryValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login lockout (django-axes): 5 failures per user name and address lock for an hour.
+# Login lockout (django-axes): AXES_FAILURE_LIMIT failures per user name and address lock that pair
+# for AXES_COOLOFF_MINUTES; a success resets the count; `manage.py axes_reset_username` unlocks.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = 1
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=60)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (accounts.middleware) and when
+# the browser closes; the last-activity stamp is rewritten at most every SESSION_ACTIVITY_RESAVE s.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ACTIVITY_RESAVE = env.int("SESSION_ACTIVITY_RESAVE", default=60)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT + SESSION_ACTIVITY_RESAVE
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Second factor (django-otp TOTP): roles that may enrol, roles that must (empty = optional).
+OTP_ALLOWED_ROLES = env.list("OTP_ALLOWED_ROLES", default=["commission_admin"])
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=[])
+OTP_TOTP_ISSUER = "聘任通"
+
+# API keys (per client): default validity, overlap of the old key after a rotation, default rate.
+API_KEY_DEFAULT_DAYS = env.int("API_KEY_DEFAULT_DAYS", default=365)
+API_KEY_ROTATION_GRACE_HOURS = env.int("API_KEY_ROTATION_GRACE_HOURS", default=24)
+API_KEY_RATE_LIMIT = env.int("API_KEY_RATE_LIMIT", default=600)
+
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "accounts"]
+_auth_at = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
+MIDDLEWARE[_auth_at:_auth_at] = [
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionIdleTimeoutMiddleware",
+    "accounts.middleware.AccountSecurityMiddleware",
+]
+# --- end of the authentication block ---
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -168,6 +209,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "personnel.api.exceptions.exception_handler",
+    # Per API key (InstitutionAPIKey.rate_limit or API_KEY_RATE_LIMIT a minute), in the cache.
+    "DEFAULT_THROTTLE_CLASSES": ["personnel.api.throttling.APIKeyRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "聘任通 API",

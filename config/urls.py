@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.views import LoginView
 from personnel.views import HomeView
 
 from .health import healthz
@@ -21,12 +23,14 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The admin signs in through the site's login (lockout, second factor), never its own form.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Not namespaced: settings name them (LOGIN_URL, LOGIN_REDIRECT_URL, LOGOUT_REDIRECT_URL).
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", HomeView.as_view(), name="home"),
     path("", include("personnel.urls")),
@@ -41,4 +45,5 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("tasks/", include("tasks.urls")),
     path("policies/", include("personnel.policy_urls")),
+    path("accounts/", include("accounts.urls")),
 ]
