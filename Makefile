@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint smoke browser bench clean
+.PHONY: run test install migrate demo lint smoke browser bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +49,13 @@ smoke: install
 browser: install
 	$(BIN)/pytest -m browser
 
-bench: migrate
-	$(BIN)/python bench/staff_list.py
+## Issue 9: every benchmark against the generated province (PostgreSQL pr_province, 300,000 staff;
+## the set is built once, then reused) → bench/RESULTS.md.  bench-quick: 1/100 scale → bench/RESULTS-quick.md.
+bench: install
+	$(BIN)/python bench/run_all.py --scale 1.0 --db pr_province --reuse
+
+bench-quick: install
+	$(BIN)/python bench/run_all.py --scale 0.01 --db pr_province_quick
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles artifacts
