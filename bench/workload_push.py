@@ -131,6 +131,8 @@ def province_main(args) -> None:
         f"({len(people)} people used), {before:,} workload records; batch {BATCH}  ({P.load_average()})"
     )
     pushes, bares, resends, queries = [], [], [], 0
+    # A warm process (as a server's is): the first request imports the URLconf and the views (~1.7 s).
+    assert client.get("/api/v1/workload/?page_size=1").status_code == 200
     try:
         for b in range(args.batches):
             run = f"{stamp}-{b}"
