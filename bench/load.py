@@ -1,0 +1,532 @@
+"""Load test of issue 9: locust, headless, against gunicorn in production mode on the loopback,
+PostgreSQL and Redis (cache db 4, broker db 5 by default).
+
+    .venv/bin/python bench/load.py [--db pr_province] [--users 200] [--spawn-rate 20] [--duration 5m]
+                                   [--quick] [--workers 3] [--worker-class sync|gthread] [--threads 4]
+                                   [--sizing]
+
+Logins come from bench/.province/<db>.json (bench/generate.py); a database without that file
+(the demo, own copies pr_b2_*) gets bench logins made here.  The mix (bench/locustfile.py):
+department heads saving monthly score sheets, HR browsing, exporting and importing, HIS clients
+posting workload batches, commission admins on the dashboard and reports, staff on their own page,
+all with think times.  Prints p50/p95/p99 per endpoint, failures and requests/s, the RSS of each
+gunicorn worker at the end, and writes bench/results/load.json.  Whatever the run added to the
+database is deleted afterwards and the score sheets it saved are put back.
+
+--sizing first runs a shorter load (--sizing-duration, default 60 s) for 2–5 sync workers and for
+gthread (2 and 3 processes × 4 threads), then the full run with the best (lowest worst-endpoint
+p95 with no failure).  --quick: 20 users, 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _serve import (  # noqa: E402
+    BENCH,
+    PASSWORD,
+    ROOT,
+    VENV_BIN,
+    Gunicorn,
+    Ledger,
+    collectstatic,
+    load_average,
+    production_env,
+    setup_django,
+    write_results,
+)
+
+P95_TARGET_MS = 300
+ROLE_CAP = {"department_head": 250, "hospital_hr": 60, "commission_admin": 30, "staff": 100}
+UNTIMED = ("POST /login/", "GET /login/", "POST /logout/")  # password hashing is slow on purpose
+
+
+# --- The plan: who logs in, and the ids each one works on ----------------------------------------
+
+
+def _walk(node, found: list) -> None:
+    if isinstance(node, dict):
+        found.append(node)
+        for value in node.values():
+            _walk(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value, found)
+
+
+def province_logins(db: str) -> tuple[list[tuple[str, str]], list[str]] | None:
+    """(username, password) pairs and plaintext API keys of bench/.province/<db>.json, if any."""
+    path = BENCH / ".province" / f"{db}.json"
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    default_password = data.get("password") or (data.get("logins") or {}).get("password") or PASSWORD
+    nodes: list = []
+    _walk(data, nodes)
+    logins, keys = [], []
+    for node in nodes:
+        if isinstance(node.get("username"), str):
+            logins.append((node["username"], node.get("password") or default_password))
+        for name in ("api_key", "key", "plaintext"):
+            if isinstance(node.get(name), str) and "." in node[name]:
+                keys.append(node[name])  # noqa: PERF401
+    return logins, keys
+
+
+def make_logins(limit_heads: int) -> tuple[list[tuple[str, str]], list[str]]:
+    """Bench logins in a database of our own (the demo, pr_b2_*): heads of the largest departments,
+    HR of each head hospital, the commission admins, staff users, and an API key per hospital."""
+    from django.contrib.auth.hashers import make_password
+    from django.db.models import Count
+
+    from personnel.choices import InstitutionKind, Role
+    from personnel.models import Department, Institution, InstitutionAPIKey, Staff, User
+
+    logins: list[tuple[str, str]] = []
+    hashed = make_password(PASSWORD)  # once: PBKDF2 is slow on purpose
+
+    def user(username: str, **fields) -> None:
+        User.objects.update_or_create(username=username, defaults=dict(fields, password=hashed, is_active=True))
+        logins.append((username, PASSWORD))
+
+    departments = (
+        Department.objects.annotate(n=Count("staff"))
+        .filter(n__gt=0)
+        .select_related("institution")
+        .order_by("-n", "pk")[:limit_heads]
+    )
+    for d in departments:
+        user(f"b2head{d.pk}", role=Role.DEPARTMENT_HEAD, institution=d.institution, department=d)
+    hospitals = list(Institution.objects.filter(kind=InstitutionKind.HEAD_HOSPITAL).order_by("pk")[:20])
+    for h in hospitals:
+        user(f"b2hr{h.pk}", role=Role.HOSPITAL_HR, institution=h)
+    for c in Institution.objects.filter(kind=InstitutionKind.COMMISSION).order_by("pk")[:20]:
+        user(f"b2admin{c.pk}", role=Role.COMMISSION_ADMIN, institution=c)
+    taken = set(User.objects.exclude(staff=None).values_list("staff_id", flat=True))
+    for s in Staff.objects.exclude(pk__in=taken).order_by("pk")[:40]:
+        user(f"b2staff{s.pk}", role=Role.STAFF, institution_id=s.institution_id, staff=s)
+    keys = []
+    for h in hospitals:
+        InstitutionAPIKey.objects.filter(name="b2-load").filter(institution=h).delete()
+        _, key = InstitutionAPIKey.objects.create_key(name="b2-load", institution=h)
+        keys.append(key)
+    return logins, keys
+
+
+def build_plan(db: str, tmp: Path, *, make: bool) -> tuple[dict, Ledger]:
+    from assessments.choices import PeriodKind
+    from assessments.models import Assessment, AssessmentPeriod, WorkloadMetric
+    from personnel.choices import Role
+    from personnel.models import InstitutionAPIKey, Staff, User
+    from personnel.roster.export import export_staff
+    from personnel.scoping import visible_departments, visible_staff
+
+    found = province_logins(db)
+    if found is None or make:
+        if not (db.startswith("pr_b2_") or make):
+            sys.exit(f"no bench/.province/{db}.json: run bench/generate.py --db {db} first (or --make-logins)")
+        found = make_logins(limit_heads=150)
+    logins, keys = found
+    passwords = dict(logins)
+    users = User.objects.filter(username__in=passwords, is_active=True).select_related(
+        "institution__region", "department__institution__region", "staff"
+    )
+    plan: dict = {"heads": [], "hr": [], "admins": [], "staff": [], "his": []}
+    plan["source_prefix"] = f"B2LOAD-{uuid.uuid4().hex[:8]}-"
+    rng = random.Random(9)
+    today = dt.date.today()
+    open_month = {}
+    for p in AssessmentPeriod.objects.filter(kind=PeriodKind.MONTHLY).exclude(status="closed").order_by("-start"):
+        open_month.setdefault(p.region_id, p)
+    surnames = ["王", "李", "张", "刘", "阿", "艾"]
+    sheets = []
+    taken: dict[str, int] = {}
+    for u in sorted(users, key=lambda u: u.username):
+        # Enough distinct logins per role for the largest mix (a head per user at most), no more:
+        # the province has thousands, and each HR gets a roster file made here.
+        taken[u.role] = taken.get(u.role, 0) + 1
+        if taken[u.role] > ROLE_CAP.get(u.role, 0):
+            continue
+        entry = {"username": u.username, "password": passwords[u.username]}
+        if u.role == Role.DEPARTMENT_HEAD and u.department_id:
+            period = open_month.get(u.department.institution.region_id)
+            if period is None:
+                continue
+            staff = list(visible_staff(u).order_by("pk").values_list("pk", flat=True)[:30])
+            plan["heads"].append(dict(entry, period=period.pk, department=u.department_id, staff=staff))
+            sheets.append((period.pk, u.department_id))
+        elif u.role == Role.HOSPITAL_HR:
+            departments = list(visible_departments(u).order_by("pk").values_list("pk", flat=True)[:40])
+            staff = list(visible_staff(u).order_by("pk").values_list("pk", flat=True)[:50])
+            roster = tmp / f"roster-{u.pk}.xlsx"
+            small = Staff.objects.filter(pk__in=visible_staff(u).order_by("pk").values("pk")[:20])
+            # Full ID numbers, as the hospital's own roster has them (the export masks them for HR).
+            roster.write_bytes(export_staff(small, user=User(is_superuser=True, is_active=True)))
+            plan["hr"].append(dict(entry, departments=departments, staff=staff, searches=surnames, roster=str(roster)))
+        elif u.role == Role.COMMISSION_ADMIN:
+            plan["admins"].append(dict(entry, month=(today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")))
+        elif u.role == Role.STAFF and u.staff_id:
+            plan["staff"].append(dict(entry, staff=u.staff_id))
+    metrics = list(WorkloadMetric.objects.values_list("code", flat=True)) or ["outpatient_visit"]
+    for key in keys:
+        try:
+            api_key = InstitutionAPIKey.objects.get_from_key(key)
+        except InstitutionAPIKey.DoesNotExist:
+            continue
+        if api_key.revoked or api_key.has_expired:
+            continue
+        ids = list(
+            Staff.objects.filter(institution__path__startswith=api_key.institution.path, status="on_duty")
+            .order_by("pk")
+            .values_list("id_number", flat=True)[:500]
+        )
+        if ids:
+            plan["his"].append({"key": key, "id_numbers": ids, "metrics": metrics})
+    rng.shuffle(plan["heads"])
+    ledger = Ledger()
+    from django.db.models import Q
+
+    touched = Q(pk__in=[])
+    for period, department in sheets:
+        touched |= Q(period_id=period, department_id=department)
+    ledger.snapshot(
+        Assessment.objects.filter(touched),
+        ["scores", "total", "grade", "status", "version", "entered_by", "submitted_at", "updated_at"],
+    )
+    return plan, ledger
+
+
+# --- Running locust and reading its figures ------------------------------------------------------
+
+
+def run_locust(
+    url: str, plan_path: Path, *, users: int, spawn_rate: float, duration: str, prefix: Path, think: float, log
+) -> None:
+    env = dict(os.environ, LOAD_PLAN=str(plan_path), LOAD_USERS=str(users), LOAD_THINK_SCALE=str(think))
+    cmd = [
+        str(VENV_BIN / "locust"),
+        "-f",
+        str(BENCH / "locustfile.py"),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(spawn_rate),
+        "-t",
+        duration,
+        "--host",
+        url,
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--stop-timeout",
+        "10",
+        "--loglevel",
+        "WARNING",
+    ]
+    subprocess.run(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+
+
+def read_stats(prefix: Path) -> tuple[list[dict], dict, list[dict]]:
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    endpoints = [r for r in rows if r["Name"] != "Aggregated"]
+    total = next((r for r in rows if r["Name"] == "Aggregated"), {})
+    with open(f"{prefix}_failures.csv", encoding="utf-8") as f:
+        failures = list(csv.DictReader(f))
+    return endpoints, total, failures
+
+
+def num(row: dict, key: str) -> float:
+    try:
+        return float(row.get(key) or 0)
+    except ValueError:
+        return 0.0
+
+
+class RssSampler(threading.Thread):
+    """The peak RSS of each gunicorn worker during the run (sampled every second)."""
+
+    def __init__(self, server: Gunicorn) -> None:
+        super().__init__(daemon=True)
+        self.server, self.peak, self.stop = server, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(1.0):
+            sizes = self.server.worker_rss_mb()
+            if sizes:
+                self.peak = max(self.peak, max(sizes))
+
+
+def one_run(env, plan_path, args, *, workers, worker_class, threads, duration, label, log) -> dict:
+    with Gunicorn(env, workers=workers, worker_class=worker_class, threads=threads, log=log) as server:
+        sampler = RssSampler(server)
+        sampler.start()
+        prefix = Path(tempfile.mkdtemp(prefix="b2load-")) / "locust"
+        started = time.perf_counter()
+        run_locust(
+            server.url,
+            plan_path,
+            users=args.users,
+            spawn_rate=args.spawn_rate,
+            duration=duration,
+            prefix=prefix,
+            think=args.think_scale,
+            log=log,
+        )
+        seconds = time.perf_counter() - started
+        rss_end = server.worker_rss_mb()
+        sampler.stop.set()
+    endpoints, total, failures = read_stats(prefix)
+    timed = [e for e in endpoints if e["Name"] not in UNTIMED and num(e, "Request Count")]
+    worst = max((num(e, "95%") for e in timed), default=0.0)
+    return {
+        "label": label,
+        "workers": workers,
+        "worker_class": worker_class,
+        "threads": threads,
+        "seconds": seconds,
+        "endpoints": endpoints,
+        "total": total,
+        "failures": failures,
+        "worst_p95": worst,
+        "rss_end": rss_end,
+        "rss_peak": sampler.peak,
+    }
+
+
+def print_run(run: dict) -> None:
+    threads = f" ×{run['threads']} threads" if run["worker_class"] == "gthread" else ""
+    print(f"\n{run['label']}: gunicorn {run['workers']}× {run['worker_class']}{threads}")
+    print(f"  {'endpoint':<52} {'reqs':>6} {'fail':>5} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>7} {'rps':>6}")
+    for e in sorted(run["endpoints"], key=lambda e: e["Name"]) + [run["total"]]:
+        name = e.get("Name", "")
+        if e.get("Type"):
+            name = f"{name}"
+        print(
+            f"  {name[:52]:<52} {int(num(e, 'Request Count')):>6} {int(num(e, 'Failure Count')):>5} "
+            f"{num(e, '50%'):>6.0f} {num(e, '95%'):>6.0f} {num(e, '99%'):>6.0f} {num(e, 'Max Response Time'):>7.0f} "
+            f"{num(e, 'Requests/s'):>6.1f}"
+        )
+    for f in run["failures"][:15]:
+        print(f"  FAILURE {f.get('Method')} {f.get('Name')}: {f.get('Error')[:160]} ×{f.get('Occurrences')}")
+    print(
+        f"  worker RSS at the end: {', '.join(f'{m:.0f}' for m in run['rss_end'])} MB; "
+        f"peak during the run {run['rss_peak']:.0f} MB"
+    )
+
+
+def records_of(run: dict, args, db: str, load_before: str, load_after: str) -> list[dict]:
+    config = f"gunicorn {run['workers']}× {run['worker_class']}" + (
+        f" ×{run['threads']}" if run["worker_class"] == "gthread" else ""
+    )
+    common = f"{args.users} users, {args.duration}, {config}, db {db}, load {load_before} → {load_after}"
+    out = []
+    for e in sorted(run["endpoints"], key=lambda e: e["Name"]):
+        untimed = e["Name"] in UNTIMED
+        failures = int(num(e, "Failure Count"))
+        p95 = num(e, "95%")
+        out.append(
+            {
+                "bench": "load",
+                "case": f"p95 {e['Name']}",
+                "figure": p95,
+                "unit": "ms",
+                "target": None if untimed else f"< {P95_TARGET_MS} ms, 0 errors",
+                "met": None if untimed else (p95 < P95_TARGET_MS and failures == 0),
+                "bound": None,
+                "bound_figure": None,
+                "ratio": None,
+                "ratio_target": None,
+                "queries": None,
+                "notes": f"p50 {num(e, '50%'):.0f} ms, p99 {num(e, '99%'):.0f} ms, {int(num(e, 'Request Count'))} requests, "
+                f"{failures} failures" + ("; password hashing (PBKDF2) is slow on purpose" if untimed else ""),
+            }
+        )
+    total = run["total"]
+    errors = int(num(total, "Failure Count"))
+    out.append(
+        {
+            "bench": "load",
+            "case": "errors (all requests)",
+            "figure": errors,
+            "unit": "count",
+            "target": "0",
+            "met": errors == 0,
+            "bound": None,
+            "bound_figure": None,
+            "ratio": None,
+            "ratio_target": None,
+            "queries": None,
+            "notes": f"{int(num(total, 'Request Count'))} requests; {common}",
+        }
+    )
+    out.append(
+        {
+            "bench": "load",
+            "case": "throughput (all requests)",
+            "figure": round(num(total, "Requests/s"), 1),
+            "unit": "rps",
+            "target": None,
+            "met": None,
+            "bound": None,
+            "bound_figure": None,
+            "ratio": None,
+            "ratio_target": None,
+            "queries": None,
+            "notes": f"p50 {num(total, '50%'):.0f} ms, p95 {num(total, '95%'):.0f} ms, p99 {num(total, '99%'):.0f} ms; "
+            "humans with think times: the rate follows the users, not the server's ceiling",
+        }
+    )
+    worst = max(run["rss_end"], default=0.0)
+    out.append(
+        {
+            "bench": "load",
+            "case": "memory: largest gunicorn worker RSS at the end",
+            "figure": round(worst, 1),
+            "unit": "MB",
+            "target": "< 300 MB",
+            "met": worst < 300,
+            "bound": None,
+            "bound_figure": None,
+            "ratio": None,
+            "ratio_target": None,
+            "queries": None,
+            "notes": f"each worker: {', '.join(f'{m:.0f}' for m in run['rss_end'])} MB; "
+            f"peak during the run {run['rss_peak']:.0f} MB (psutil, sampled every second)",
+        }
+    )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="pr_province")
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--spawn-rate", type=float, default=20)
+    parser.add_argument("--duration", default="5m")
+    parser.add_argument("--quick", action="store_true", help="20 users, 30 s")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: config/gunicorn.py's)")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--sizing", action="store_true", help="measure 2–5 sync and gthread workers first")
+    parser.add_argument("--sizing-duration", default="60s")
+    parser.add_argument("--think-scale", type=float, default=1.0, help="multiply every think time")
+    parser.add_argument("--redis-cache", default="redis://127.0.0.1:6379/4")
+    parser.add_argument("--redis-broker", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--make-logins", action="store_true", help="make bench logins even if the JSON exists")
+    parser.add_argument("--keep", action="store_true", help="leave what the run wrote in the database")
+    args = parser.parse_args()
+    if args.quick:
+        args.users, args.spawn_rate, args.duration, args.sizing_duration = 20, 10, "30s", "20s"
+    setup_django(args.db)
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("the load test measures PostgreSQL")
+    env = production_env(args.db, redis_cache=args.redis_cache, redis_broker=args.redis_broker)
+    collectstatic(env)
+    tmp = Path(tempfile.mkdtemp(prefix="b2plan-"))
+    plan, ledger = build_plan(args.db, tmp, make=args.make_logins)
+    counts = {k: len(v) for k, v in plan.items() if isinstance(v, list)}
+    print(f"database {args.db}; logins: {counts}; load average {load_average()}")
+    log_path = tmp / "run.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed in the finally below
+    default_workers = int(env.get("GUNICORN_WORKERS") or 3)
+    records: list[dict] = []
+    try:
+        candidates = [
+            (args.workers or default_workers, args.worker_class, args.threads if args.worker_class == "gthread" else 1)
+        ]
+        if args.sizing:
+            sizing = [(n, "sync", 1) for n in (2, 3, 4, 5)] + [(2, "gthread", 4), (3, "gthread", 4)]
+            runs = []
+            for workers, worker_class, threads in sizing:
+                plan_path = write_plan(plan, tmp, args)
+                run = one_run(
+                    env,
+                    plan_path,
+                    args,
+                    workers=workers,
+                    worker_class=worker_class,
+                    threads=threads,
+                    duration=args.sizing_duration,
+                    label="sizing",
+                    log=log,
+                )
+                print_run(run)
+                runs.append(run)
+                fails = int(num(run["total"], "Failure Count"))
+                records.append(
+                    {
+                        "bench": "load",
+                        "case": f"sizing: {workers}× {worker_class}"
+                        + (f" ×{threads}" if worker_class == "gthread" else "")
+                        + " worst endpoint p95",
+                        "figure": run["worst_p95"],
+                        "unit": "ms",
+                        "target": None,
+                        "met": None,
+                        "bound": None,
+                        "bound_figure": None,
+                        "ratio": None,
+                        "ratio_target": None,
+                        "queries": None,
+                        "notes": f"{args.users} users, {args.sizing_duration}; {fails} failures; all-request p95 "
+                        f"{num(run['total'], '95%'):.0f} ms; {num(run['total'], 'Requests/s'):.1f} rps; "
+                        f"largest worker {max(run['rss_end'], default=0):.0f} MB",
+                    }
+                )
+            ok = [r for r in runs if not int(num(r["total"], "Failure Count"))] or runs
+            best = min(ok, key=lambda r: (r["worst_p95"], num(r["total"], "95%"), r["workers"]))
+            print(
+                f"\nsizing: best {best['workers']}× {best['worker_class']} (worst endpoint p95 {best['worst_p95']:.0f} ms)"
+            )
+            candidates = [(best["workers"], best["worker_class"], best["threads"])]
+        workers, worker_class, threads = candidates[0]
+        before = load_average()
+        plan_path = write_plan(plan, tmp, args)
+        run = one_run(
+            env,
+            plan_path,
+            args,
+            workers=workers,
+            worker_class=worker_class,
+            threads=threads,
+            duration=args.duration,
+            label="load test",
+            log=log,
+        )
+        after = load_average()
+        print_run(run)
+        records += records_of(run, args, args.db, before, after)
+        path = write_results("load", records)
+        print(f"\nwrote {path.relative_to(ROOT)}; load average {before} → {after}; log {log_path}")
+    finally:
+        log.close()
+        if not args.keep:
+            undone = ledger.restore()
+            print("database put back: " + (", ".join(f"{k} {v}" for k, v in sorted(undone.items())) or "nothing to do"))
+
+
+def write_plan(plan: dict, tmp: Path, args) -> Path:
+    path = tmp / "plan.json"
+    path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    main()

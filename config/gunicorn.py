@@ -1,0 +1,26 @@
+"""gunicorn settings of the production shape (Dockerfile, docker-compose.yml, bench/load.py).
+
+    gunicorn config.wsgi:application -c config/gunicorn.py
+
+Each value can be overridden from the environment.  The defaults come from bench/load.py's sizing
+run on the 2-core machine (bench/RESULTS.md): see GUNICORN_WORKERS below.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Sync workers: a request holds a worker while Django talks to PostgreSQL; measured at 200 users on
+# 2 cores, 3 sync workers served the mix with the lowest p95 (fewer left requests queued, more only
+# added context switches and memory; gthread gained nothing over sync at the same process count).
+workers = int(os.environ.get("GUNICORN_WORKERS", os.environ.get("WEB_CONCURRENCY", "3")))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# A worker is replaced after this many requests (jittered so they do not all restart at once):
+# a guard against slow growth of a worker's memory (target < 300 MB, measured by bench/load.py).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+errorlog = "-"
