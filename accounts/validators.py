@@ -20,7 +20,11 @@ class CharacterClassValidator:
     """At least `min_classes` (PASSWORD_MIN_CLASSES, 3) of upper case, lower case, digits and symbols."""
 
     def __init__(self, min_classes: int | None = None) -> None:
-        self.min_classes = min_classes if min_classes is not None else settings.PASSWORD_MIN_CLASSES
+        self._min_classes = min_classes
+
+    @property
+    def min_classes(self) -> int:  # read when used: Django keeps validator instances
+        return self._min_classes if self._min_classes is not None else settings.PASSWORD_MIN_CLASSES
 
     def validate(self, password: str, user=None) -> None:
         present = {name for name, test in CHARACTER_CLASSES if any(test(c) for c in password)}
@@ -40,7 +44,11 @@ class PasswordHistoryValidator:
     Django calls `password_changed` after every save of a new password: it records the hash."""
 
     def __init__(self, count: int | None = None) -> None:
-        self.count = count if count is not None else settings.PASSWORD_HISTORY_COUNT
+        self._count = count
+
+    @property
+    def count(self) -> int:
+        return self._count if self._count is not None else settings.PASSWORD_HISTORY_COUNT
 
     def validate(self, password: str, user=None) -> None:
         if not self.count or user is None or not user.pk:
