@@ -14,6 +14,11 @@ from celery.schedules import crontab  # noqa: E402
 
 # Later capabilities add their periodic jobs here.
 app.conf.beat_schedule = {
+    # Access-log rows past ACCESS_LOG_RETENTION_DAYS (and audit rows, only if a retention is set).
+    "accesslog-purge-expired": {
+        "task": "accesslog.purge_expired_logs",
+        "schedule": crontab(hour=3, minute=10),
+    },
     # 县聘乡用: served days, end dates and stints that will miss their deadline, recomputed nightly.
     "secondments-recompute-daily": {
         "task": "secondments.recompute_open_secondments",

@@ -349,3 +349,13 @@ NOTIFICATIONS_EMAIL = env.bool("NOTIFICATIONS_EMAIL", default=bool(env.str("EMAI
 SITE_URL = env("SITE_URL", default="")
 # How long the top bar's unread and to-do counts are cached (seconds).
 NOTIFICATIONS_BADGE_SECONDS = env.int("NOTIFICATIONS_BADGE_SECONDS", default=60)
+
+# --- Personal data (issue 10; SECURITY.md "Personal data"; app accesslog) -------------------------
+# Every view of a full 身份证号/phone is logged (accesslog.AccessLog); the rows are kept
+# ACCESS_LOG_RETENTION_DAYS days. AUDIT_LOG_RETENTION_DAYS bounds the simple-history and
+# django-fsm-log tables: unset keeps them forever (the dashboard's 5-year trend reads history).
+# The system check accesslog.E001/E002 refuses anything below 183 days (6 months).
+INSTALLED_APPS += ["accesslog"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("accesslog.context_processors.navigation")
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=365)
+AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=None)

@@ -56,5 +56,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("tasks/", include("tasks.urls")),
     path("policies/", include("personnel.policy_urls")),
+    path("access-log/", include("accesslog.urls")),
     path("accounts/", include("accounts.urls")),
 ]

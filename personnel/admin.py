@@ -27,6 +27,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .choices import Role
+from .disclosure import record_full_views
 from .errors import ApplicationError
 from .models import (
     Department,
@@ -52,7 +53,7 @@ from .scoping import (
     visible_titles,
 )
 from .services import create_policy_version, save_staff, save_title
-from .validators import mask_id_number
+from .validators import mask_id_number, mask_phone
 
 admin.site.site_header = "聘任通 管理后台"
 admin.site.site_title = "聘任通"
@@ -252,9 +253,28 @@ class IdNumberMaskingMixin:
     def get_search_fields(self, request):
         fields = list(super().get_search_fields(request))
         if not can_view_full_id(request.user):
-            # Searching by ID number would let a masked user confirm a full number.
-            fields = [f for f in fields if "id_number" not in f]
+            # Searching by ID number or phone would let a masked user confirm a full number.
+            fields = [f for f in fields if "id_number" not in f and "phone" not in f]
         return fields
+
+    def _person(self, obj):
+        for part in self.id_number_path.split("__")[:-1]:
+            obj = getattr(obj, part)
+        return obj
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None and can_view_full_id(request.user):
+            record_full_views(request, [self._person(o) for o in changelist.result_list], kind="admin")
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original")
+        if original is not None and request.method == "GET" and can_view_full_id(request.user):
+            record_full_views(request, [self._person(original)], kind="admin")
+        return response
 
 
 # --- models --------------------------------------------------------------------------------
@@ -346,16 +366,18 @@ class StaffAdmin(IdNumberMaskingMixin, ScopedAdminMixin, ServiceSaveMixin, Simpl
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or can_view_full_id(request.user):
             return fieldsets
-        # An existing record's number is shown masked and cannot be edited blind.
-        return [
-            (name, {**opts, "fields": tuple("masked_id_number" if f == "id_number" else f for f in opts["fields"])})
-            for name, opts in fieldsets
-        ]
+        # An existing record's number and phone are shown masked and cannot be edited blind.
+        masked = {"id_number": "masked_id_number", "phone": "masked_phone"}
+        return [(name, {**opts, "fields": tuple(masked.get(f, f) for f in opts["fields"])}) for name, opts in fieldsets]
+
+    @admin.display(description="手机号")
+    def masked_phone(self, obj) -> str:
+        return mask_phone(obj.phone)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and not can_view_full_id(request.user):
-            fields.append("masked_id_number")
+            fields += ["masked_id_number", "masked_phone"]
         return fields
 
     def save_through_service(self, request, obj, form, change):

@@ -10,8 +10,8 @@ from django.forms.models import construct_instance
 
 from .errors import ApplicationError
 from .models import Staff, Title
-from .scoping import visible_departments, visible_institutions
-from .validators import parse_id_number
+from .scoping import can_view_full_id, visible_departments, visible_institutions
+from .validators import mask_id_number, mask_phone, parse_id_number
 
 
 class DateInput(forms.DateInput):
@@ -94,6 +94,14 @@ class ServiceModelForm(forms.ModelForm):
             self._update_errors(error)
 
 
+def _unless_equal(masked: str, validator):
+    def validate(value):
+        if (value or "").strip() != masked:
+            validator(value)
+
+    return validate
+
+
 class StaffForm(ServiceModelForm):
     class Meta:
         model = Staff
@@ -134,9 +142,30 @@ class StaffForm(ServiceModelForm):
         self.fields["birth_date"].required = False
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
         self.fields["phone"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+        if self.instance.pk and not can_view_full_id(user):
+            self._mask_personal_numbers()
+
+    def _mask_personal_numbers(self) -> None:
+        """Without the permission the form shows 653225********1234 and 138****5678 (also when it
+        comes back with errors); sending the masked value back means "unchanged", a different
+        value replaces the number."""
+        self.masked = {}
+        for name, mask in (("id_number", mask_id_number), ("phone", mask_phone)):
+            stored = getattr(self.instance, name) or ""
+            if not stored:
+                continue
+            masked = mask(stored)
+            self.masked[name] = (masked, stored)
+            self.initial[name] = masked
+            field = self.fields[name]
+            field.validators = [_unless_equal(masked, v) for v in field.validators]
+            field.help_text = "已脱敏显示；不修改则保留原号码，如需更正请输入完整号码。"
 
     def clean(self):
         cleaned = super().clean()
+        for name, (masked, stored) in getattr(self, "masked", {}).items():
+            if (cleaned.get(name) or "").strip() == masked:
+                cleaned[name] = stored
         # Convenience only: gender and birth date left blank are read from the ID number; the
         # service still cross-checks both when they are given.
         try:

@@ -178,5 +178,5 @@ class StaffExportView(ScopedMixin, View):
         user = request.user
         filterset = StaffFilterSet(request.GET, queryset=visible_staff(user), user=user)
         queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-        data = export_staff(queryset, user=user)
+        data = export_staff(queryset, user=user, request=request)
         return xlsx_response(data, f"人员名单_{timezone.localdate():%Y%m%d}.xlsx")

@@ -274,3 +274,9 @@ def visible_policies(user) -> QuerySet[PolicyVersion]:
 def changeable(user, resource: str, qs: QuerySet) -> QuerySet:
     """The rows of `qs` the user may change: its visible rows if the role may change the resource."""
     return qs if can_change(user, resource) else qs.none()
+
+
+# The access log of full ID numbers (app accesslog): the commission reads its region's rows.
+ACCESS_LOG_READ: dict[str, frozenset[str]] = {Role.COMMISSION_ADMIN: frozenset({"access_log"})}
+for _role, _resources in ACCESS_LOG_READ.items():
+    READ_MATRIX[_role] = READ_MATRIX[_role] | _resources

@@ -13,7 +13,7 @@ from django.db.models import Count, Q, QuerySet
 
 from .models import Institution, Staff, Title
 from .scoping import visible_institutions, visible_staff
-from .validators import mask_id_number
+from .validators import mask_id_number, mask_phone
 
 
 def staff_for_list(user) -> QuerySet[Staff]:
@@ -61,6 +61,10 @@ def scope_counts(user) -> dict[str, int]:
 
 def display_id_number(value: str, *, full: bool) -> str:
     return value if full else mask_id_number(value)
+
+
+def display_phone(value: str, *, full: bool) -> str:
+    return value if full else mask_phone(value)
 
 
 # --- Audit history (django-simple-history) -------------------------------------------------------
@@ -142,6 +146,8 @@ def history_entries(
             return f"{value:%Y-%m-%d}"
         if model_field.name == "id_number" and not show_full_id:
             return mask_id_number(str(value))
+        if model_field.name == "phone" and not show_full_id:
+            return mask_phone(str(value))
         return str(value)
 
     entries = []

@@ -77,6 +77,14 @@ def mask_id_number(value: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def mask_phone(value: str) -> str:
+    """138****5678: the first three and the last four digits stay.  Shown to everyone without the
+    permission personnel.view_full_id_number, which covers the phone as well as the 身份证号."""
+    if not value or len(value) < 8:
+        return value
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
 def compose_id_number(*, area_code: str, birth_date: dt.date, sequence: int, is_male: bool) -> str:
     """Build a valid 身份证号 (demo data and tests): area, birth date, sequence with the gender
     parity, check digit."""

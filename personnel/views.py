@@ -20,6 +20,7 @@ from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 
 from . import selectors
+from .disclosure import record_full_views
 from .errors import ApplicationError
 from .filters import StaffFilterSet
 from .forms import StaffForm, TitleForm, apply_application_error, label_blank_choices, use_department_select
@@ -206,8 +207,11 @@ class StaffListView(ScopedMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         full = can_view_full_id(self.request.user)
-        for person in context["page_obj"].object_list:
+        people = context["page_obj"].object_list
+        for person in people:
             person.id_display = selectors.display_id_number(person.id_number, full=full)
+        if full:
+            record_full_views(self.request, people)  # one INSERT for the page
         context["filter"] = self.filterset
         context["page_size"] = page_size_from(self.request)
         context["filtered"] = any(v for k, v in self.request.GET.items() if k not in ("page", "page_size"))
@@ -230,6 +234,7 @@ class StaffDetailView(ScopedMixin, DetailView):
         current = staff.current_title
         context.update(
             id_display=selectors.display_id_number(staff.id_number, full=full),
+            phone_display=selectors.display_phone(staff.phone, full=full),
             titles=sorted(staff.titles.all(), key=lambda t: t.obtained_on, reverse=True),
             current_title_id=current.pk if current else None,
             sections=sections,
@@ -240,6 +245,8 @@ class StaffDetailView(ScopedMixin, DetailView):
             can_add_title=can_change(user, "title"),
             title_form=kwargs.get("title_form") or TitleForm(),
         )
+        if full:
+            record_full_views(self.request, [staff])
         return context
 
 
@@ -256,6 +263,13 @@ class StaffFormMixin(ScopedMixin):
         kwargs = super().get_form_kwargs()
         kwargs["user"] = self.request.user
         return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The edit form shows the full number and phone to holders of the permission.
+        if self.object is not None and self.request.method == "GET" and can_view_full_id(self.request.user):
+            record_full_views(self.request, [self.object])
+        return context
 
     def form_valid(self, form):
         try:

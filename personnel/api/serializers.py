@@ -9,7 +9,7 @@ from rest_framework import serializers
 from .. import services
 from ..models import Department, Institution, PostGrade, PostQuota, Staff, Title
 from ..scoping import visible_departments, visible_institutions, visible_staff
-from ..validators import mask_id_number
+from ..validators import mask_id_number, mask_phone
 from .mixins import ScopedPrimaryKeyRelatedField, mark_actor, save_with_full_clean
 
 
@@ -152,6 +152,7 @@ class StaffSerializer(serializers.ModelSerializer):
             "gender": {"required": False, "help_text": "不填则按身份证号推算。"},
             "birth_date": {"required": False, "help_text": "不填则按身份证号推算。"},
             "id_number": {"help_text": "18位身份证号（GB 11643）；无查看权限时返回脱敏号码。"},
+            "phone": {"help_text": "11位手机号；无查看权限时返回脱敏号码（138****5678），原样回传表示不修改。"},
         }
 
     @extend_schema_field(CurrentTitleSerializer(allow_null=True))
@@ -167,12 +168,17 @@ class StaffSerializer(serializers.ModelSerializer):
             if sent and sent != self.instance.id_number and sent == mask_id_number(self.instance.id_number):
                 data = {key: value for key, value in data.items() if key != "id_number"}
                 data["id_number"] = self.instance.id_number
+            sent = data.get("phone")
+            if sent and sent != self.instance.phone and sent == mask_phone(self.instance.phone):
+                data = {key: value for key, value in data.items() if key != "phone"}
+                data["phone"] = self.instance.phone
         return super().to_internal_value(data)
 
     def to_representation(self, instance: Staff) -> dict:
         data = super().to_representation(instance)
         if not self.context.get("full_id"):
             data["id_number"] = mask_id_number(data["id_number"])
+            data["phone"] = mask_phone(data["phone"])
         return data
 
     def _save(self, staff: Staff) -> Staff:

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
+from ..disclosure import record_full_views
 from ..filters import StaffFilterSet
 from ..models import Department, Institution, PostQuota, Staff, Title
 from ..scoping import (
@@ -108,6 +109,15 @@ class StaffViewSet(ScopedWritableViewSet):
         # Asked once per request, not per row: StaffSerializer masks the 身份证号 unless this holds.
         context["full_id"] = bool(user is not None and can_view_full_id(user))
         return context
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        # Records shown unmasked (a page of the list, one record, an updated record) are logged
+        # as one set per response: one INSERT, whatever the page size.
+        if args and args[0] is not None and serializer.context.get("full_id"):
+            shown = args[0] if kwargs.get("many") else [args[0]]
+            record_full_views(self.request, shown, kind="api")
+        return serializer
 
 
 @extend_schema_view(

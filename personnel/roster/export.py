@@ -12,11 +12,15 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from ..disclosure import record_full_views
 from ..models import Staff
 from ..scoping import can_view_full_id
-from ..validators import mask_id_number
+from ..validators import mask_id_number, mask_phone
+from ..watermark import Watermark, watermark_write_only
 from .columns import HEADERS
 from .reader import FORMULA_STARTS
+
+CHUNK = 2000
 
 
 def escape_formula(value):
@@ -25,9 +29,12 @@ def escape_formula(value):
     return value
 
 
-def export_rows(queryset: QuerySet[Staff], *, user):
+def export_rows(queryset: QuerySet[Staff], *, user, request=None):
+    """The rows, ID number and phone masked unless `user` may see them; when they are shown in
+    full, each chunk of exported people is recorded as one INSERT into the access log."""
     Appointment = apps.get_model("appointments", "Appointment")
     full = can_view_full_id(user)
+    shown: list[Staff] = []
     qs = (
         queryset.select_related("institution", "department")
         .prefetch_related(
@@ -40,7 +47,12 @@ def export_rows(queryset: QuerySet[Staff], *, user):
         )
         .order_by("institution_id", "employee_no")
     )
-    for person in qs.iterator(chunk_size=2000):
+    for person in qs.iterator(chunk_size=CHUNK):
+        if full and request is not None:
+            shown.append(person)
+            if len(shown) >= CHUNK:
+                record_full_views(request, shown, kind="export")
+                shown = []
         title = person.current_title
         appointment = person.active_appointments[0] if person.active_appointments else None
         yield [
@@ -50,7 +62,7 @@ def export_rows(queryset: QuerySet[Staff], *, user):
             person.get_gender_display(),
             person.ethnicity,
             person.birth_date,
-            person.phone,
+            person.phone if full else mask_phone(person.phone),
             person.institution.name,
             person.department.name if person.department_id else "",
             person.get_category_display(),
@@ -67,9 +79,13 @@ def export_rows(queryset: QuerySet[Staff], *, user):
             appointment.end if appointment else None,
             person.get_status_display(),
         ]
+    if shown:
+        record_full_views(request, shown, kind="export")
 
 
-def export_staff(queryset: QuerySet[Staff], *, user) -> bytes:
+def export_staff(queryset: QuerySet[Staff], *, user, request=None) -> bytes:
+    """The workbook, watermarked with the exporting user (row 1 and header/footer; the header row
+    follows, which the roster reader finds), so an exported file can be imported back."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("人员名单")
     widths = {0: 12, 1: 10, 2: 22, 7: 20, 8: 12}
@@ -80,8 +96,9 @@ def export_staff(queryset: QuerySet[Staff], *, user) -> bytes:
         cell = WriteOnlyCell(ws, value=header)
         cell.font = Font(bold=True)
         header_cells.append(cell)
+    watermark_write_only(wb, ws, Watermark.for_user(user))
     ws.append(header_cells)
-    for row in export_rows(queryset, user=user):
+    for row in export_rows(queryset, user=user, request=request):
         cells = []
         for value in row:
             cell = WriteOnlyCell(ws, value=escape_formula(value))

@@ -548,9 +548,11 @@ def test_staff_list_runs_a_constant_number_of_queries(many_staff, role, django_a
     small = _count_queries(client, url, {"page_size": 5})
     large = _count_queries(client, url, {"page_size": 100})
     assert small == large
-    with django_assert_max_num_queries(8):
+    # The commission admin sees full ID numbers: one more query, the access log's bulk INSERT.
+    bound = 9 if role == "commission_admin" else 8
+    with django_assert_max_num_queries(bound):
         client.get(url, {"page_size": 5})
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(bound):
         rows = client.get(url, {"page_size": 100}).json()["results"]
     assert len(rows) >= 35
     assert all(row["current_title"] for row in rows)

@@ -23,7 +23,9 @@ def _sheet(response):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(ws.iter_rows(values_only=True))
-    return rows[0], rows[1:]
+    # Row 1 is the export watermark (who, institution, when); the roster's header row follows.
+    assert str(rows[0][0]).startswith("导出人：")
+    return rows[1], rows[2:]
 
 
 def test_export_has_the_roster_headers_and_masks_id_numbers_for_hr(world, client):
