@@ -10,7 +10,7 @@ urlpatterns = [
     path("2fa/", views.OTPSetupView.as_view(), name="otp_setup"),
     path("api-keys/", views.ApiKeyListView.as_view(), name="api_keys"),
     path("api-keys/new/", views.ApiKeyIssueView.as_view(), name="api_key_issue"),
-    path("api-keys/<str:pk>/edit/", views.ApiKeyEditView.as_view(), name="api_key_edit"),
-    path("api-keys/<str:pk>/rotate/", views.ApiKeyRotateView.as_view(), name="api_key_rotate"),
-    path("api-keys/<str:pk>/revoke/", views.ApiKeyRevokeView.as_view(), name="api_key_revoke"),
+    path("api-keys/<str:prefix>/edit/", views.ApiKeyEditView.as_view(), name="api_key_edit"),
+    path("api-keys/<str:prefix>/rotate/", views.ApiKeyRotateView.as_view(), name="api_key_rotate"),
+    path("api-keys/<str:prefix>/revoke/", views.ApiKeyRevokeView.as_view(), name="api_key_revoke"),
 ]

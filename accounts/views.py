@@ -186,7 +186,7 @@ class ApiKeyAccessMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def get_key(self):
-        return get_object_or_404(manageable_api_keys(self.request.user), pk=self.kwargs["pk"])
+        return get_object_or_404(manageable_api_keys(self.request.user), prefix=self.kwargs["prefix"])
 
 
 class ApiKeyListView(ApiKeyAccessMixin, TemplateView):
@@ -249,8 +249,15 @@ class ApiKeyEditView(ApiKeyAccessMixin, FormView):
     template_name = "accounts/api_key_form.html"
     form_class = ApiKeySettingsForm
 
-    def get_form_kwargs(self):
+    def get(self, request, *args, **kwargs):
         self.api_key = self.get_key()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.api_key = self.get_key()
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
         kwargs = {**super().get_form_kwargs(), "default_rate": settings.API_KEY_RATE_LIMIT}
         if self.api_key.expiry_date:
             kwargs["initial"] = {
@@ -276,7 +283,7 @@ class ApiKeyEditView(ApiKeyAccessMixin, FormView):
 
 
 class ApiKeyRotateView(ApiKeyAccessMixin, View):
-    def post(self, request, pk):
+    def post(self, request, prefix):
         old = self.get_key()
         try:
             new_key, key = services.rotate_api_key(by=request.user, api_key=old)
@@ -288,7 +295,7 @@ class ApiKeyRotateView(ApiKeyAccessMixin, View):
 
 
 class ApiKeyRevokeView(ApiKeyAccessMixin, View):
-    def post(self, request, pk):
+    def post(self, request, prefix):
         api_key = self.get_key()
         services.revoke_api_key(by=request.user, api_key=api_key)
         messages.success(request, f"已吊销密钥“{api_key.name}”（{api_key.prefix}），使用它的请求将被拒绝。")

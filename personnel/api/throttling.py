@@ -25,8 +25,8 @@ class APIKeyRateThrottle(SimpleRateThrottle):
         api_key = getattr(request, "auth", None)
         if not isinstance(api_key, InstitutionAPIKey):
             return True
-        self.num_requests, self.duration = rate_limit_of(api_key), 60
-        self.limit = self.num_requests
+        self.rate = f"{rate_limit_of(api_key)}/m"
+        self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 
     def get_cache_key(self, request, view) -> str:
