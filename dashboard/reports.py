@@ -15,6 +15,7 @@ from assessments.selectors import visible_periods
 from personnel.choices import Role
 from personnel.errors import ApplicationError
 from personnel.scoping import visible_institutions
+from personnel.watermark import Watermark, pdf_canvasmaker, watermark_workbook
 
 from . import figures
 from .figures import Figure
@@ -125,7 +126,7 @@ def build_report(
 # --- .xlsx --------------------------------------------------------------------------------------
 
 
-def report_xlsx(report: Report) -> bytes:
+def report_xlsx(report: Report, *, mark: Watermark | None = None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font, PatternFill
@@ -163,6 +164,8 @@ def report_xlsx(report: Report) -> bytes:
             sheet.add_chart(chart, f"{chr(ord('A') + len(f.series) + 2)}2")
         sheet.column_dimensions["A"].width = 36
     out = io.BytesIO()
+    if mark is not None:
+        watermark_workbook(book, mark)
     book.save(out)
     return out.getvalue()
 
@@ -229,7 +232,7 @@ def _chart(figure: Figure, font: str, width: float, height: float):
     return drawing
 
 
-def report_pdf(report: Report) -> bytes:
+def report_pdf(report: Report, *, mark: Watermark | None = None) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -287,5 +290,5 @@ def report_pdf(report: Report) -> bytes:
             block.append(Paragraph(f.note, small))
         story.append(KeepTogether(block))
         story.append(table)
-    doc.build(story)
+    doc.build(story, canvasmaker=pdf_canvasmaker(mark))
     return out.getvalue()

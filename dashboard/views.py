@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 
 from personnel.errors import ApplicationError
 from personnel.scoping import can_read, role_of, visible_institutions
+from personnel.watermark import Watermark
 
 from . import drill, figures, indicators, reports
 
@@ -154,8 +155,12 @@ class ReportView(LoginRequiredMixin, View):
         except ApplicationError as error:
             return render(request, "dashboard/drill.html", {"error": str(error), "nav_active": NAV}, status=400)
         if fmt == "xlsx":
-            response = HttpResponse(reports.report_xlsx(report), content_type=XLSX)
+            response = HttpResponse(
+                reports.report_xlsx(report, mark=Watermark.for_user(request.user)), content_type=XLSX
+            )
         else:
-            response = HttpResponse(reports.report_pdf(report), content_type="application/pdf")
+            response = HttpResponse(
+                reports.report_pdf(report, mark=Watermark.for_user(request.user)), content_type="application/pdf"
+            )
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(report.title + '.' + fmt)}"
         return response

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from personnel.choices import InstitutionKind
 from personnel.models import Institution
+from personnel.watermark import Watermark, pdf_canvasmaker, watermark_workbook
 
 from .choices import CaseKind
 from .models import DemotionCase
@@ -137,16 +138,18 @@ def _texts(entries: list[NoticeEntry], publicity, publicities) -> dict[str, str]
     }
 
 
-def notice(entries: list[NoticeEntry], *, publicity=None, publicities=None, fmt: str = "pdf") -> bytes:
+def notice(
+    entries: list[NoticeEntry], *, publicity=None, publicities=None, fmt: str = "pdf", mark: Watermark | None = None
+) -> bytes:
     texts = _texts(entries, publicity, publicities)
-    return notice_xlsx(entries, texts) if fmt == "xlsx" else notice_pdf(entries, texts)
+    return notice_xlsx(entries, texts, mark=mark) if fmt == "xlsx" else notice_pdf(entries, texts, mark=mark)
 
 
 def _row(number: int, e: NoticeEntry) -> list[str]:
     return [str(number), e.name, e.unit, e.title, e.current_grade, e.proposed_grade, e.reason, e.completion]
 
 
-def notice_pdf(entries: list[NoticeEntry], texts: dict[str, str]) -> bytes:
+def notice_pdf(entries: list[NoticeEntry], texts: dict[str, str], *, mark: Watermark | None = None) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
@@ -205,11 +208,11 @@ def notice_pdf(entries: list[NoticeEntry], texts: dict[str, str]) -> bytes:
         para(texts["issuer"], sign),
         para(texts["issued"], sign),
     ]
-    doc.build(story)
+    doc.build(story, canvasmaker=pdf_canvasmaker(mark))
     return buffer.getvalue()
 
 
-def notice_xlsx(entries: list[NoticeEntry], texts: dict[str, str]) -> bytes:
+def notice_xlsx(entries: list[NoticeEntry], texts: dict[str, str], *, mark: Watermark | None = None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
 
@@ -243,5 +246,7 @@ def notice_xlsx(entries: list[NoticeEntry], texts: dict[str, str]) -> bytes:
     for column, width in zip("ABCDEFGH", (6, 10, 26, 14, 14, 14, 28, 60), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
+    if mark is not None:
+        watermark_workbook(book, mark)
     book.save(buffer)
     return buffer.getvalue()

@@ -40,6 +40,7 @@ from personnel.views import (
     register_dashboard_cards,
     register_staff_section,
 )
+from personnel.watermark import Watermark
 
 from . import exports
 from .choices import OPEN_STATES, CaseKind, CaseState, RectificationStatus
@@ -682,7 +683,7 @@ class CaseNoticeView(ScopedMixin, View):
         if publicity is None:
             raise Http404("该案件尚未公示。")
         entries = [exports.notice_entry(request.user, case, on=publicity.starts_on)]
-        content = exports.notice(entries, publicity=publicity, fmt=fmt)
+        content = exports.notice(entries, publicity=publicity, fmt=fmt, mark=Watermark.for_user(request.user))
         return _attachment(content, f"公示-{case.staff.name}", fmt)
 
 
@@ -708,7 +709,9 @@ class InstitutionNoticeView(ScopedMixin, View):
             exports.notice_entry(request.user, c, on=publicities[c.pk].starts_on if c.pk in publicities else None)
             for c in cases
         ]
-        content = exports.notice(entries, publicity=None, publicities=publicities, fmt=fmt)
+        content = exports.notice(
+            entries, publicity=None, publicities=publicities, fmt=fmt, mark=Watermark.for_user(request.user)
+        )
         return _attachment(content, "高职低聘公示名单", fmt)
 
 

@@ -9,6 +9,8 @@ import re
 
 from django.utils import timezone
 
+from personnel.watermark import Watermark, pdf_canvasmaker
+
 from .models import Agreement
 
 DEFAULT_TITLE = "事业单位专业技术岗位聘任协议"
@@ -83,7 +85,7 @@ def _paragraph_text(text: str) -> str:
 COLUMN_GAP = re.compile(r"\s{4,}")
 
 
-def agreement_pdf(agreement: Agreement) -> bytes:
+def agreement_pdf(agreement: Agreement, *, mark: Watermark | None = None) -> bytes:
     """The agreement as an A4 PDF: the title, then the generated text line by line."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -130,7 +132,7 @@ def agreement_pdf(agreement: Agreement) -> bytes:
     signed = f"；已于{agreement.signed_on:%Y年%m月%d日}签订" if agreement.signed_on else ""
     generated = timezone.localtime(agreement.generated_at) if agreement.generated_at else timezone.now()
     story.append(Paragraph(f"本协议由聘任通生成（{generated:%Y-%m-%d}）{signed}。", note_style))
-    doc.build(story)
+    doc.build(story, canvasmaker=pdf_canvasmaker(mark))
     return buffer.getvalue()
 
 

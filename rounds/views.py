@@ -27,6 +27,7 @@ from personnel.errors import ApplicationError
 from personnel.models import PostGrade, PostQuota
 from personnel.scoping import can_read, role_of, visible_institutions, visible_staff
 from personnel.views import ScopedMixin, StaffSection, paginate, register_staff_section
+from personnel.watermark import Watermark
 from publicity import services as publicity_services
 from publicity.models import Objection, Publicity, PublicityStatus
 
@@ -562,7 +563,9 @@ class AgreementPdfView(ScopedMixin, View):
         agreement = get_object_or_404(
             visible_agreements(request.user).select_related("application__staff"), pk=kwargs["pk"]
         )
-        response = HttpResponse(agreement_pdf(agreement), content_type="application/pdf")
+        response = HttpResponse(
+            agreement_pdf(agreement, mark=Watermark.for_user(request.user)), content_type="application/pdf"
+        )
         name = f"聘任协议-{agreement.application.staff.name}-{agreement.number}.pdf"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         return response

@@ -10,6 +10,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from personnel.watermark import Watermark, pdf_canvasmaker, watermark_workbook
+
 from . import rules
 from .models import Evaluation
 
@@ -86,7 +88,7 @@ ROW_HEIGHT = 24
 TALL_ROWS = {3: 30, 6: 40, 7: 30, 8: 30, 9: 30, 11: 90, 12: 72, 13: 72, 14: 90}
 
 
-def evaluation_xlsx(evaluation: Evaluation) -> bytes:
+def evaluation_xlsx(evaluation: Evaluation, *, mark: Watermark | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "评价表"
@@ -119,11 +121,13 @@ def evaluation_xlsx(evaluation: Evaluation) -> bytes:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     buffer = io.BytesIO()
+    if mark is not None:
+        watermark_workbook(wb, mark)
     wb.save(buffer)
     return buffer.getvalue()
 
 
-def evaluation_pdf(evaluation: Evaluation) -> bytes:
+def evaluation_pdf(evaluation: Evaluation, *, mark: Watermark | None = None) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -174,12 +178,13 @@ def evaluation_pdf(evaluation: Evaluation) -> bytes:
             table,
             Spacer(1, 3 * mm),
             Paragraph(FOOTNOTE, note_style),
-        ]
+        ],
+        canvasmaker=pdf_canvasmaker(mark),
     )
     return buffer.getvalue()
 
 
-def ledger_xlsx(rows: Iterable[rules.LedgerRow], unit_names: dict[int, str]) -> bytes:
+def ledger_xlsx(rows: Iterable[rules.LedgerRow], unit_names: dict[int, str], *, mark: Watermark | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "补助台账"
@@ -207,5 +212,7 @@ def ledger_xlsx(rows: Iterable[rules.LedgerRow], unit_names: dict[int, str]) -> 
             ]
         )
     buffer = io.BytesIO()
+    if mark is not None:
+        watermark_workbook(wb, mark)
     wb.save(buffer)
     return buffer.getvalue()

@@ -33,6 +33,7 @@ from personnel.views import (
     register_dashboard_cards,
     register_staff_section,
 )
+from personnel.watermark import Watermark
 
 from . import exports, rules, services
 from .choices import AnnualGrade, AssessmentParty, SecondmentStatus
@@ -323,10 +324,13 @@ class EvaluationDownloadView(ScopedMixin, DetailView):
         fmt = kwargs["fmt"]
         name = f"下沉基层服务经历评价表-{secondment.staff.name}.{fmt}"
         if fmt == "pdf":
-            response = HttpResponse(exports.evaluation_pdf(evaluation), content_type="application/pdf")
+            response = HttpResponse(
+                exports.evaluation_pdf(evaluation, mark=Watermark.for_user(self.request.user)),
+                content_type="application/pdf",
+            )
         else:
             response = HttpResponse(
-                exports.evaluation_xlsx(evaluation),
+                exports.evaluation_xlsx(evaluation, mark=Watermark.for_user(self.request.user)),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
@@ -463,7 +467,7 @@ class LedgerView(ScopedMixin, TemplateView):
         if request.GET.get("format") == "xlsx":
             rows = self.rows()
             response = HttpResponse(
-                exports.ledger_xlsx(rows, self.unit_names(rows)),
+                exports.ledger_xlsx(rows, self.unit_names(rows), mark=Watermark.for_user(self.request.user)),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
             name = f"县聘乡用补助台账-{self.year()}.xlsx"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from personnel.watermark import Watermark, pdf_canvasmaker, watermark_workbook
+
 from .models import AnnualReview
 
 
@@ -72,7 +74,7 @@ def _facts(review: AnnualReview) -> list[tuple[str, str]]:
 HEADER = ["序号", "考核项目", "考核标准", "考核方法", "分值", "得分", "计分依据"]
 
 
-def review_xlsx(review: AnnualReview) -> bytes:
+def review_xlsx(review: AnnualReview, *, mark: Watermark | None = None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
 
@@ -100,11 +102,13 @@ def review_xlsx(review: AnnualReview) -> bytes:
     for column, width in zip("ABCDEFG", (6, 18, 48, 28, 8, 8, 36), strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
+    if mark is not None:
+        watermark_workbook(book, mark)
     book.save(buffer)
     return buffer.getvalue()
 
 
-def review_pdf(review: AnnualReview) -> bytes:
+def review_pdf(review: AnnualReview, *, mark: Watermark | None = None) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
@@ -144,5 +148,8 @@ def review_pdf(review: AnnualReview) -> bytes:
             ]
         )
     )
-    doc.build([Paragraph(_title(review), title), Spacer(1, 4 * mm), Paragraph(facts, body), Spacer(1, 4 * mm), table])
+    doc.build(
+        [Paragraph(_title(review), title), Spacer(1, 4 * mm), Paragraph(facts, body), Spacer(1, 4 * mm), table],
+        canvasmaker=pdf_canvasmaker(mark),
+    )
     return buffer.getvalue()

@@ -24,6 +24,7 @@ from personnel.forms import apply_application_error
 from personnel.scoping import can_change, can_read, changeable, visible_institutions
 from personnel.services import policy_for
 from personnel.views import DashboardCard, ScopedMixin, paginate, register_dashboard_cards
+from personnel.watermark import Watermark
 
 from . import exports, rules, services
 from .choices import ContractStatus, TerminationStatus
@@ -314,10 +315,10 @@ class ReviewExportView(ScopedMixin, DetailView):
         fmt = self.kwargs["fmt"]
         name = f"柔性引才年度考核-{review.contract.code}-{review.year}"
         if fmt == "xlsx":
-            content = exports.review_xlsx(review)
+            content = exports.review_xlsx(review, mark=Watermark.for_user(self.request.user))
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
-            content = exports.review_pdf(review)
+            content = exports.review_pdf(review, mark=Watermark.for_user(self.request.user))
             content_type = "application/pdf"
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}.{fmt}"

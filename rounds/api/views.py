@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from personnel.api.mixins import ScopedReadOnlyViewSet
 from personnel.errors import ApplicationError
 from personnel.scoping import visible_institutions
+from personnel.watermark import Watermark
 from publicity import services as publicity_services
 from publicity.models import Objection
 
@@ -97,7 +98,7 @@ class RoundViewSet(ScopedReadOnlyViewSet):
         return Response(RoundSerializer(round_).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="各机构各等级岗位空缺", tags=[TAG], responses={200: RoundVacancySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def vacancies(self, request, *args, **kwargs):
         round_ = self.get_object()
         allowed = set(visible_institutions(request.user).values_list("pk", flat=True))
@@ -399,7 +400,9 @@ class AgreementViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["get"])
     def pdf(self, request, *args, **kwargs):
         agreement = self.get_object()
-        response = HttpResponse(agreement_pdf(agreement), content_type="application/pdf")
+        response = HttpResponse(
+            agreement_pdf(agreement, mark=Watermark.for_user(request.user)), content_type="application/pdf"
+        )
         name = f"聘任协议-{agreement.application.staff.name}-{agreement.number}.pdf"
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         return response
