@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -43,6 +44,8 @@ CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CASES = [
     ("signed-in page GET /tasks/", "/tasks/", "我的待办"),
     ("API list GET /api/v1/staff/?page_size=50", "/api/v1/staff/?page_size=50", '"results"'),
+    # The floor: one SELECT 1 and a cache round trip, where opening the connection is most of the work.
+    ("bare request GET /healthz", "/healthz", '"ok"'),
 ]
 
 
@@ -159,6 +162,7 @@ def main() -> None:
     parser.add_argument("--redis-broker", default="redis://127.0.0.1:6379/5")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
+    args.quick = args.quick or os.environ.get("BENCH_QUICK") == "1"  # run_all below scale 1
     if args.quick:
         args.seconds, args.clients = 5, 4
     setup_django(args.db)
@@ -173,27 +177,31 @@ def main() -> None:
     print(f"production settings: {settings}")
     before = load_average()
     figures: dict[tuple[str, str], dict] = {}
-    for mode, extra in (("persistent (production default)", {}), ("CONN_MAX_AGE=0", {"DB_CONN_MAX_AGE": "0"})):
-        with Gunicorn(dict(env, **extra), workers=args.workers) as server:
-            sessions = [signed_in_session(server.url, username) for _ in range(args.clients)]
-            for label, path, marker in CASES:
-                hammer(sessions[:1], server.url + path, marker, 1.0)  # warm the workers
-                opened = sessions_opened(args.db)
-                ok, failed, latencies = hammer(sessions, server.url + path, marker, args.seconds)
-                opened = sessions_opened(args.db) - opened
-                latencies.sort()
-                figure = {
-                    "rps": ok / args.seconds,
-                    "ok": ok,
-                    "failed": failed,
-                    "connections": opened,
-                    "p50": 1000 * latencies[len(latencies) // 2] if latencies else 0,
-                }
-                figures[mode, label] = figure
-                print(
-                    f"  {mode:<32} {label:<44} {figure['rps']:7.1f} req/s  p50 {figure['p50']:6.1f} ms  "
-                    f"{failed} failed  {opened} PostgreSQL connections opened"
-                )
+    try:
+        for mode, extra in (("persistent (production default)", {}), ("CONN_MAX_AGE=0", {"DB_CONN_MAX_AGE": "0"})):
+            with Gunicorn(dict(env, **extra), workers=args.workers) as server:
+                sessions = [signed_in_session(server.url, username) for _ in range(args.clients)]
+                for label, path, marker in CASES:
+                    hammer(sessions[:1], server.url + path, marker, 1.0)  # warm the workers
+                    opened = sessions_opened(args.db)
+                    ok, failed, latencies = hammer(sessions, server.url + path, marker, args.seconds)
+                    opened = sessions_opened(args.db) - opened
+                    latencies.sort()
+                    figure = {
+                        "rps": ok / args.seconds,
+                        "ok": ok,
+                        "failed": failed,
+                        "connections": opened,
+                        "p50": 1000 * latencies[len(latencies) // 2] if latencies else 0,
+                    }
+                    figures[mode, label] = figure
+                    print(
+                        f"  {mode:<32} {label:<44} {figure['rps']:7.1f} req/s  p50 {figure['p50']:6.1f} ms  "
+                        f"{failed} failed  {opened} PostgreSQL connections opened"
+                    )
+    finally:
+        undone = ledger.restore()
+        print("database put back: " + (", ".join(f"{k} {v}" for k, v in sorted(undone.items())) or "nothing to do"))
     after = load_average()
     records = [
         {
@@ -234,8 +242,6 @@ def main() -> None:
             }
         )
         print(f"{label}: persistent/closed = {ratio:.2f}×" if ratio else f"{label}: no ratio")
-    undone = ledger.restore()
-    print("database put back: " + (", ".join(f"{k} {v}" for k, v in sorted(undone.items())) or "nothing to do"))
     path = write_results("connections", records)
     print(f"wrote {path.relative_to(ROOT)}; load average {before} → {after}")
 

@@ -430,6 +430,7 @@ def main() -> None:
     parser.add_argument("--make-logins", action="store_true", help="make bench logins even if the JSON exists")
     parser.add_argument("--keep", action="store_true", help="leave what the run wrote in the database")
     args = parser.parse_args()
+    args.quick = args.quick or os.environ.get("BENCH_QUICK") == "1"  # run_all below scale 1
     if args.quick:
         args.users, args.spawn_rate, args.duration, args.sizing_duration = 20, 10, "30s", "20s"
     setup_django(args.db)

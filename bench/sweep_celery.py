@@ -207,6 +207,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="chunks of 100 staff")
     parser.add_argument("--worker", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.quick = args.quick or os.environ.get("BENCH_QUICK") == "1"  # run_all below scale 1
     if args.worker:
         worker_main(args.worker)
         return
