@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from personnel.api.fields import ChoiceLabelField
 from personnel.api.mixins import ScopedPrimaryKeyRelatedField
 from personnel.models import Institution, PostGrade, Staff
 from personnel.scoping import visible_institutions, visible_staff
@@ -22,8 +23,8 @@ class AppointmentSerializer(serializers.ModelSerializer):
     employee_no = serializers.CharField(source="staff.employee_no", read_only=True, label="工号")
     institution_name = serializers.CharField(source="institution.name", read_only=True, label="聘任单位名称")
     post_grade_name = serializers.CharField(source="post_grade.name", read_only=True, label="岗位等级名称")
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True, label="聘任类型名称")
-    status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    kind_display = ChoiceLabelField(source="get_kind_display", label="聘任类型名称")
+    status_display = ChoiceLabelField(source="get_status_display", label="状态名称")
 
     class Meta:
         model = Appointment

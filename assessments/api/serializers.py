@@ -7,6 +7,7 @@ import datetime as dt
 from rest_framework import serializers
 
 from appointments.models import DutyTarget
+from personnel.api.fields import ChoiceLabelField
 from personnel.api.mixins import ScopedPrimaryKeyRelatedField
 
 from ..choices import PeriodKind
@@ -16,8 +17,8 @@ from ..selectors import visible_periods
 
 class PeriodSerializer(serializers.ModelSerializer):
     label = serializers.CharField(read_only=True, label="期间")
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True, label="考核类型名称")
-    status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    kind_display = ChoiceLabelField(source="get_kind_display", label="考核类型名称")
+    status_display = ChoiceLabelField(source="get_status_display", label="状态名称")
 
     class Meta:
         model = AssessmentPeriod
@@ -54,7 +55,7 @@ class SchemeItemSerializer(serializers.ModelSerializer):
 
 
 class GradeBandSerializer(serializers.ModelSerializer):
-    grade_display = serializers.CharField(source="get_grade_display", read_only=True)
+    grade_display = ChoiceLabelField(source="get_grade_display")
 
     class Meta:
         model = GradeBand
@@ -76,8 +77,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
     period_kind = serializers.CharField(source="period.kind", read_only=True, label="考核类型")
     staff_name = serializers.CharField(source="staff.name", read_only=True, label="姓名")
     scheme_version = serializers.IntegerField(source="scheme.version", read_only=True, label="方案版本")
-    grade_display = serializers.CharField(source="get_grade_display", read_only=True, label="等次名称")
-    status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    grade_display = ChoiceLabelField(source="get_grade_display", label="等次名称")
+    status_display = ChoiceLabelField(source="get_status_display", label="状态名称")
 
     class Meta:
         model = Assessment
@@ -204,7 +205,7 @@ class ProgressResultSerializer(serializers.Serializer):
 class DutyTargetSerializer(serializers.ModelSerializer):
     staff = serializers.IntegerField(source="appointment.staff_id", read_only=True, label="人员")
     staff_name = serializers.CharField(source="appointment.staff.name", read_only=True, label="姓名")
-    per_display = serializers.CharField(source="get_per_display", read_only=True, label="计量周期名称")
+    per_display = ChoiceLabelField(source="get_per_display", label="计量周期名称")
 
     class Meta:
         model = DutyTarget

@@ -8,6 +8,7 @@ import datetime as dt
 
 from rest_framework import serializers
 
+from personnel.api.fields import ChoiceLabelField
 from personnel.api.mixins import ScopedPrimaryKeyRelatedField
 from personnel.models import PostGrade, Staff
 from personnel.scoping import can_change, visible_staff
@@ -28,15 +29,15 @@ class DemotionCaseSerializer(serializers.ModelSerializer):
     employee_no = serializers.CharField(source="staff.employee_no", read_only=True, label="工号")
     institution_name = serializers.CharField(source="institution.name", read_only=True, label="单位")
     kind = serializers.CharField(read_only=True, label="类型（demotion 高职低聘 / restoration 恢复聘任）")
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True, label="类型名称")
-    trigger_display = serializers.CharField(source="get_trigger_display", read_only=True, label="触发情形名称")
+    kind_display = ChoiceLabelField(source="get_kind_display", label="类型名称")
+    trigger_display = ChoiceLabelField(source="get_trigger_display", label="触发情形名称")
     state = serializers.CharField(read_only=True, label="环节")
-    state_display = serializers.CharField(source="get_state_display", read_only=True, label="环节名称")
+    state_display = ChoiceLabelField(source="get_state_display", label="环节名称")
     current_grade = serializers.CharField(source="appointment.post_grade.name", read_only=True, label="原聘岗位等级")
     decided_grade_name = serializers.CharField(
         source="decided_grade.name", read_only=True, default=None, label="拟聘岗位等级名称"
     )
-    follow_up_display = serializers.CharField(source="get_follow_up_display", read_only=True, label="后续处理名称")
+    follow_up_display = ChoiceLabelField(source="get_follow_up_display", label="后续处理名称")
 
     class Meta:
         model = DemotionCase
@@ -124,7 +125,7 @@ class ObjectionSerializer(serializers.ModelSerializer):
 
 
 class PublicitySerializer(serializers.ModelSerializer):
-    status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    status_display = ChoiceLabelField(source="get_status_display", label="状态名称")
     objections = ObjectionSerializer(many=True, read_only=True, label="异议")
     may_end_from = serializers.SerializerMethodField(label="最早可结束日期")
     calendar_note = serializers.SerializerMethodField(
@@ -157,7 +158,7 @@ class PublicitySerializer(serializers.ModelSerializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    step_display = serializers.CharField(source="get_step_display", read_only=True, label="环节名称")
+    step_display = ChoiceLabelField(source="get_step_display", label="环节名称")
 
     class Meta:
         model = CaseEvidence
@@ -218,7 +219,7 @@ class RectificationItemSerializer(serializers.ModelSerializer):
 class RectificationSerializer(serializers.ModelSerializer):
     staff_name = serializers.CharField(source="staff.name", read_only=True, label="姓名")
     period_label = serializers.CharField(source="period.label", read_only=True, label="触发季度")
-    status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    status_display = ChoiceLabelField(source="get_status_display", label="状态名称")
     items = RectificationItemSerializer(many=True, read_only=True, label="整改事项")
 
     class Meta:
@@ -246,7 +247,7 @@ class RectificationSerializer(serializers.ModelSerializer):
 class ConductEventSerializer(serializers.ModelSerializer):
     staff_name = serializers.CharField(source="staff.name", read_only=True, label="姓名")
     kind = serializers.CharField(read_only=True, label="事件类型")
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True, label="事件类型名称")
+    kind_display = ChoiceLabelField(source="get_kind_display", label="事件类型名称")
 
     class Meta:
         model = ConductEvent

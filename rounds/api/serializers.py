@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from demotions.choices import BallotGroup
+from personnel.api.fields import ChoiceLabelField
 from personnel.api.mixins import ScopedPrimaryKeyRelatedField
 from personnel.models import Institution, PostGrade, Staff
 from personnel.scoping import visible_institutions, visible_staff
@@ -18,7 +19,7 @@ from ..selectors import completion_summary, visible_applications, visible_rounds
 class RoundSerializer(serializers.ModelSerializer):
     region_name = serializers.CharField(source="region.name", read_only=True, label="地区")
     status = serializers.CharField(read_only=True, label="状态（open/closed）")
-    status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    status_display = ChoiceLabelField(source="get_status_display", label="状态名称")
 
     class Meta:
         model = AppointmentRound
@@ -67,7 +68,7 @@ class CandidateSerializer(serializers.ModelSerializer):
     source = serializers.CharField(read_only=True, label="来源（term_ending/restoration）")
     staff_name = serializers.CharField(source="staff.name", read_only=True, label="姓名")
     institution_name = serializers.CharField(source="institution.name", read_only=True, label="单位")
-    source_display = serializers.CharField(source="get_source_display", read_only=True, label="来源名称")
+    source_display = ChoiceLabelField(source="get_source_display", label="来源名称")
     current_grade = serializers.CharField(source="appointment.post_grade.name", read_only=True, label="现岗位等级")
     term_end = serializers.DateField(source="appointment.end", read_only=True, label="现聘期结束")
     ending_outcome = serializers.SerializerMethodField(label="期满未续聘处理")
@@ -110,8 +111,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
     staff_name = serializers.CharField(source="staff.name", read_only=True, label="姓名")
     institution_name = serializers.CharField(source="institution.name", read_only=True, label="单位")
     post_grade_name = serializers.CharField(source="post_grade.name", read_only=True, label="申报岗位")
-    source_display = serializers.CharField(source="get_source_display", read_only=True, label="申报类型名称")
-    status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    source_display = ChoiceLabelField(source="get_source_display", label="申报类型名称")
+    status_display = ChoiceLabelField(source="get_status_display", label="状态名称")
     completion = serializers.SerializerMethodField(label="必尽任务完成情况摘要")
 
     class Meta:
@@ -222,7 +223,7 @@ class RoundWithdrawSerializer(serializers.Serializer):
 class ProposedListSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, label="状态代码")
     institution_name = serializers.CharField(source="institution.name", read_only=True, label="单位")
-    status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    status_display = ChoiceLabelField(source="get_status_display", label="状态名称")
     publicity = serializers.SerializerMethodField(label="公示")
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from personnel.api.fields import ChoiceLabelField
 from personnel.api.mixins import ScopedPrimaryKeyRelatedField
 from personnel.models import Institution, Staff
 from personnel.scoping import visible_institutions, visible_staff
@@ -19,8 +20,8 @@ class SecondmentSerializer(serializers.ModelSerializer):
     employee_no = serializers.CharField(source="staff.employee_no", read_only=True, label="工号")
     dispatching_unit_name = serializers.CharField(source="dispatching_unit.name", read_only=True, label="派出单位")
     receiving_unit_name = serializers.CharField(source="receiving_unit.name", read_only=True, label="接收单位")
-    reason_display = serializers.CharField(source="get_reason_display", read_only=True, label="下沉原因名称")
-    status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    reason_display = ChoiceLabelField(source="get_reason_display", label="下沉原因名称")
+    status_display = ChoiceLabelField(source="get_status_display", label="状态名称")
 
     class Meta:
         model = Secondment

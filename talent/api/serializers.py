@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from personnel.api.fields import ChoiceLabelField
 from personnel.api.mixins import ScopedPrimaryKeyRelatedField
 from personnel.models import Department, Institution
 from personnel.scoping import visible_departments, visible_institutions
@@ -17,8 +18,8 @@ from ..selectors import visible_contracts, visible_experts, visible_teams
 class ContractSerializer(serializers.ModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True, label="用人单位名称")
     party = serializers.CharField(source="party_name", read_only=True, label="引进专家/团队")
-    mode_display = serializers.CharField(source="get_mode_display", read_only=True, label="引进方式名称")
-    status_display = serializers.CharField(source="get_status_display", read_only=True, label="状态名称")
+    mode_display = ChoiceLabelField(source="get_mode_display", label="引进方式名称")
+    status_display = ChoiceLabelField(source="get_status_display", label="状态名称")
     committed = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, label="占用经费")
 
     class Meta:
@@ -100,7 +101,7 @@ class VisitSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.ModelSerializer):
-    result_display = serializers.CharField(source="get_result_display", read_only=True, label="结论名称")
+    result_display = ChoiceLabelField(source="get_result_display", label="结论名称")
 
     class Meta:
         model = AnnualReview
