@@ -226,6 +226,11 @@ SPECTACULAR_SETTINGS = {
         "PeriodKindEnum": "assessments.choices.PeriodKind",
         "SchemeKindEnum": "assessments.choices.SchemeKind",
     },
+    # Every operation documents its error answers (400/401/403/404/412/429), checked by tests/fuzz.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "personnel.api.schema.document_error_responses",
+    ],
 }
 
 # Celery: eager (in-process) unless a broker is configured.

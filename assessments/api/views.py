@@ -225,7 +225,7 @@ class TargetProgressViewSet(ScopedReadOnlyViewSet):
         "返回400及逐项错误；不在管理范围内的任务返回404。expected 为读取时的数量（空字符串表示未录入）。",
         tags=["考核"],
         request=ProgressBatchSerializer,
-        responses={200: ProgressResultSerializer},
+        responses={200: ProgressResultSerializer, 404: None},
     )
     def create(self, request, *args, **kwargs):
         serializer = ProgressBatchSerializer(data=request.data)

@@ -49,6 +49,7 @@ class ReportDataView(APIView):
     @extend_schema(
         summary="月度/年度报告数据",
         parameters=[
+            OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=["monthly", "annual"], description="报告类型"),
             OpenApiParameter("month", str, description="月度报告的月份，如 2026-03"),
             OpenApiParameter("year", str, description="年度报告的年份，如 2026"),
             OpenApiParameter("institution", int, description="机构报告：机构ID（默认本人范围的地区报告）"),

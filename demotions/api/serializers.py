@@ -35,7 +35,7 @@ class DemotionCaseSerializer(serializers.ModelSerializer):
     state_display = ChoiceLabelField(source="get_state_display", label="环节名称")
     current_grade = serializers.CharField(source="appointment.post_grade.name", read_only=True, label="原聘岗位等级")
     decided_grade_name = serializers.CharField(
-        source="decided_grade.name", read_only=True, default=None, label="拟聘岗位等级名称"
+        source="decided_grade.name", read_only=True, default=None, allow_null=True, label="拟聘岗位等级名称"
     )
     follow_up_display = ChoiceLabelField(source="get_follow_up_display", label="后续处理名称")
 

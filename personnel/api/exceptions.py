@@ -1,6 +1,7 @@
 import math
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -15,6 +16,9 @@ def exception_handler(exc, context):
         exc = ApplicationError.from_validation_error(exc)
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        # get_object_or_404's message names the model in English; a row out of scope is "not found" too.
+        exc = exceptions.NotFound("对象不存在，或不在当前角色的范围内。")
     if isinstance(exc, exceptions.Throttled):
         # A per-key limit (personnel.api.throttling): say which limit and when to retry, in Chinese.
         wait = math.ceil(exc.wait or 1)

@@ -17,7 +17,7 @@ from ..roster.services import create_import_record, failed_upload_record, receiv
 
 class RosterImportSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True, read_only=True)
     new = serializers.IntegerField(source="new_count", read_only=True)
     updated = serializers.IntegerField(source="updated_count", read_only=True)
     unchanged = serializers.IntegerField(source="unchanged_count", read_only=True)

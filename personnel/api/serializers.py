@@ -24,10 +24,14 @@ def _all_post_grades(user):
 
 
 class InstitutionSerializer(serializers.ModelSerializer):
+    # Null only on the top-level institution (the commission), which is read, never created: the
+    # schema says the field may be null, validate_parent refuses null for everything else.
     parent = ScopedPrimaryKeyRelatedField(
-        scope=visible_institutions, model=Institution, label="上级机构", allow_null=False, required=True
+        scope=visible_institutions, model=Institution, label="上级机构", allow_null=True, required=True
     )
-    parent_name = serializers.CharField(source="parent.name", read_only=True, default=None, label="上级机构名称")
+    parent_name = serializers.CharField(
+        source="parent.name", read_only=True, default=None, allow_null=True, label="上级机构名称"
+    )
     region_name = serializers.CharField(source="region.name", read_only=True, label="地区")
     kind_display = ChoiceLabelField(source="get_kind_display", label="类型名称")
 
@@ -56,6 +60,11 @@ class InstitutionSerializer(serializers.ModelSerializer):
             self.fields["parent"].required = False
             self.fields["parent"].allow_null = True
 
+    def validate_parent(self, parent):
+        if parent is None and not (isinstance(self.instance, Institution) and self.instance.parent_id is None):
+            raise serializers.ValidationError("请选择上级机构。")
+        return parent
+
     def _save(self, institution: Institution) -> Institution:
         if institution.parent_id:
             # An institution lives in its parent's region: nobody picks a region they do not manage.
@@ -78,11 +87,33 @@ class DepartmentSerializer(serializers.ModelSerializer):
     head = ScopedPrimaryKeyRelatedField(
         scope=visible_staff, model=Staff, label="科室主任", required=False, allow_null=True
     )
-    head_name = serializers.CharField(source="head.name", read_only=True, default=None, label="科室主任姓名")
+    head_name = serializers.CharField(
+        source="head.name", read_only=True, default=None, allow_null=True, label="科室主任姓名"
+    )
 
     class Meta:
         model = Department
         fields = ["id", "institution", "institution_name", "name", "code", "head", "head_name"]
+
+    def to_representation(self, department: Department) -> dict:
+        data = super().to_representation(department)
+        if department.head_id is not None and department.head_id not in self._visible_heads():
+            # Who sees a person is personnel.scoping's: a staff member reads their department, not
+            # its head's record (found by the API fuzz run's scope check, tests/fuzz).
+            data["head"] = data["head_name"] = None
+        return data
+
+    def _visible_heads(self) -> set[int]:
+        """The department heads the reader may see: one query per response (kept on the root)."""
+        root = self.root
+        heads = getattr(root, "_visible_head_ids", None)
+        if heads is None:
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            in_reach = visible_departments(user).values("head_id")
+            heads = set(visible_staff(user).filter(pk__in=in_reach).values_list("pk", flat=True))
+            root._visible_head_ids = heads
+        return heads
 
     def _save(self, department: Department) -> Department:
         mark_actor(department, _actor(self))
@@ -114,7 +145,9 @@ class StaffSerializer(serializers.ModelSerializer):
     department = ScopedPrimaryKeyRelatedField(
         scope=visible_departments, model=Department, label="科室", required=False, allow_null=True
     )
-    department_name = serializers.CharField(source="department.name", read_only=True, default=None, label="科室名称")
+    department_name = serializers.CharField(
+        source="department.name", read_only=True, default=None, allow_null=True, label="科室名称"
+    )
     current_title = serializers.SerializerMethodField(label="现职称")
     gender_display = ChoiceLabelField(source="get_gender_display", label="性别名称")
     category_display = ChoiceLabelField(source="get_category_display", label="专业类别名称")

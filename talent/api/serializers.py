@@ -10,7 +10,7 @@ from personnel.api.mixins import ScopedPrimaryKeyRelatedField
 from personnel.models import Department, Institution
 from personnel.scoping import visible_departments, visible_institutions
 
-from ..choices import VisitKind
+from ..choices import Platform, VisitKind
 from ..models import AnnualReview, Contract, Expert, Team, Visit
 from ..selectors import visible_contracts, visible_experts, visible_teams
 
@@ -21,6 +21,9 @@ class ContractSerializer(serializers.ModelSerializer):
     mode_display = ChoiceLabelField(source="get_mode_display", label="引进方式名称")
     status_display = ChoiceLabelField(source="get_status_display", label="状态名称")
     committed = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, label="占用经费")
+    # Blank unless the mode is 平台共建: declared, as a read-only model field loses allow_blank (and
+    # the schema's enum its "").
+    platform = serializers.ChoiceField(choices=Platform.choices, allow_blank=True, read_only=True, label="共建平台")
 
     class Meta:
         model = Contract
