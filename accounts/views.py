@@ -132,7 +132,7 @@ class OTPSetupView(NoStoreMixin, LoginRequiredMixin, FormView):
         context = super().get_context_data(**kwargs)
         confirmed = TOTPDevice.objects.filter(user=self.request.user, confirmed=True).first()
         context.update(confirmed=confirmed, required=must_use_second_factor(self.request.user))
-        context["next"] = _next_url(self.request)
+        context["next"] = _next_url(self.request, reverse("accounts:otp_setup"))
         if confirmed is None:
             device = self._pending_device()
             context["qr_data_uri"] = segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)
