@@ -10,4 +10,5 @@ RUN pip install --no-cache-dir -e . \
 RUN useradd --create-home app && chown -R app /app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+# Workers, class, timeouts and max-requests in config/gunicorn.py (sized by bench/load.py --sizing).
+CMD ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.py"]

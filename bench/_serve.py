@@ -171,6 +171,12 @@ class Ledger:
         ]
         self.marks = {m: self._max(m) for m in self.models}
         self.snapshots: list[tuple] = []
+        self.claims: dict = {}
+
+    def claim(self, model, condition) -> None:
+        """Delete only the added rows of `model` matching `condition` (a Q): tables that another
+        benchmark may be writing to at the same time (workload records, roster imports)."""
+        self.claims[model] = condition
 
     @staticmethod
     def _max(model) -> int:
@@ -194,6 +200,8 @@ class Ledger:
             # Children before parents: delete() follows the relations and cascades as Django does.
             for model in self.models:
                 added = model._base_manager.filter(pk__gt=self.marks[model])
+                if model in self.claims:
+                    added = added.filter(self.claims[model])
                 if self._max(model) > self.marks[model]:
                     count, per_model = added.delete()
                     for label, n in per_model.items():

@@ -199,6 +199,12 @@ def build_plan(db: str, tmp: Path, *, make: bool) -> tuple[dict, Ledger]:
     ledger = Ledger()
     from django.db.models import Q
 
+    from assessments.models import WorkloadRecord
+    from personnel.models import RosterImport
+
+    ledger.claim(WorkloadRecord, Q(source_record_id__startswith=plan["source_prefix"]))
+    ledger.claim(RosterImport, Q(created_by__username__in=[h["username"] for h in plan["hr"]]))
+
     touched = Q(pk__in=[])
     for period, department in sheets:
         touched |= Q(period_id=period, department_id=department)
@@ -215,7 +221,13 @@ def build_plan(db: str, tmp: Path, *, make: bool) -> tuple[dict, Ledger]:
 def run_locust(
     url: str, plan_path: Path, *, users: int, spawn_rate: float, duration: str, prefix: Path, think: float, log
 ) -> None:
-    env = dict(os.environ, LOAD_PLAN=str(plan_path), LOAD_USERS=str(users), LOAD_THINK_SCALE=str(think))
+    env = dict(
+        os.environ,
+        LOAD_PLAN=str(plan_path),
+        LOAD_USERS=str(users),
+        LOAD_THINK_SCALE=str(think),
+        LOAD_STATUS=f"{prefix}_status.json",
+    )
     cmd = [
         str(VENV_BIN / "locust"),
         "-f",
@@ -291,6 +303,9 @@ def one_run(env, plan_path, args, *, workers, worker_class, threads, duration, l
         rss_end = server.worker_rss_mb()
         sampler.stop.set()
     endpoints, total, failures = read_stats(prefix)
+    endpoints = [e for e in endpoints if num(e, "Request Count") or num(e, "Failure Count")]
+    status_path = Path(f"{prefix}_status.json")
+    status = json.loads(status_path.read_text(encoding="utf-8")) if status_path.exists() else {}
     timed = [e for e in endpoints if e["Name"] not in UNTIMED and num(e, "Request Count")]
     worst = max((num(e, "95%") for e in timed), default=0.0)
     return {
@@ -305,12 +320,20 @@ def one_run(env, plan_path, args, *, workers, worker_class, threads, duration, l
         "worst_p95": worst,
         "rss_end": rss_end,
         "rss_peak": sampler.peak,
+        "signed_in_after": status.get("signed_in_after"),
+        "ramp": status,
     }
 
 
 def print_run(run: dict) -> None:
     threads = f" ×{run['threads']} threads" if run["worker_class"] == "gthread" else ""
     print(f"\n{run['label']}: gunicorn {run['workers']}× {run['worker_class']}{threads}")
+    after = run["signed_in_after"]
+    print(
+        f"  every user signed in after {after} s; figures from then on (the login storm of the ramp-up excluded)"
+        if after is not None
+        else "  NOT every user signed in: figures include the ramp-up"
+    )
     print(f"  {'endpoint':<52} {'reqs':>6} {'fail':>5} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>7} {'rps':>6}")
     for e in sorted(run["endpoints"], key=lambda e: e["Name"]) + [run["total"]]:
         name = e.get("Name", "")
@@ -321,6 +344,14 @@ def print_run(run: dict) -> None:
             f"{num(e, '50%'):>6.0f} {num(e, '95%'):>6.0f} {num(e, '99%'):>6.0f} {num(e, 'Max Response Time'):>7.0f} "
             f"{num(e, 'Requests/s'):>6.1f}"
         )
+    ramp = run["ramp"]
+    if ramp:
+        print(
+            f"  ramp-up: {ramp['ramp_requests']} requests, {ramp['ramp_failures']} failed, "
+            f"login p95 {ramp['ramp_login_p95_ms']} ms"
+        )
+        for error in ramp["ramp_errors"][:10]:
+            print(f"  RAMP FAILURE {error[:200]}")
     for f in run["failures"][:15]:
         print(f"  FAILURE {f.get('Method')} {f.get('Name')}: {f.get('Error')[:160]} ×{f.get('Occurrences')}")
     print(
@@ -333,7 +364,10 @@ def records_of(run: dict, args, db: str, load_before: str, load_after: str) -> l
     config = f"gunicorn {run['workers']}× {run['worker_class']}" + (
         f" ×{run['threads']}" if run["worker_class"] == "gthread" else ""
     )
-    common = f"{args.users} users, {args.duration}, {config}, db {db}, load {load_before} → {load_after}"
+    common = (
+        f"{args.users} users, {args.duration} (steady state from {run['signed_in_after']} s, when all had signed in), "
+        f"{config}, db {db}, load {load_before} → {load_after}"
+    )
     out = []
     for e in sorted(run["endpoints"], key=lambda e: e["Name"]):
         untimed = e["Name"] in UNTIMED
@@ -357,7 +391,8 @@ def records_of(run: dict, args, db: str, load_before: str, load_after: str) -> l
             }
         )
     total = run["total"]
-    errors = int(num(total, "Failure Count"))
+    ramp = run["ramp"]
+    errors = int(num(total, "Failure Count")) + int(ramp.get("ramp_failures") or 0)
     out.append(
         {
             "bench": "load",

@@ -25,6 +25,7 @@ import json
 import os
 import random
 import re
+import time
 import uuid
 from datetime import date, timedelta
 from http.cookiejar import DefaultCookiePolicy
@@ -65,6 +66,29 @@ def think(low: float, high: float):
 
 
 _counters: dict[str, itertools.count] = {}
+_started = time.time()
+_signed_in = [0]
+
+
+def signed_in(environment) -> None:
+    """Once every user has signed in, the statistics start afresh: the figures are those of the
+    steady state, not of the ramp-up's login storm (each login is a deliberately slow PBKDF2 hash:
+    200 of them within seconds keep both cores busy for a minute).  The moment goes to LOAD_STATUS."""
+    _signed_in[0] += 1
+    users = int(os.environ.get("LOAD_USERS", "0"))
+    if users and _signed_in[0] == users:
+        stats = environment.runner.stats
+        ramp = {
+            "signed_in_after": round(time.time() - _started, 1),
+            "users": users,
+            "ramp_requests": stats.total.num_requests,
+            "ramp_failures": stats.total.num_failures,
+            "ramp_errors": [f"{e.method} {e.name}: {e.error} ×{e.occurrences}" for e in stats.errors.values()],
+            "ramp_login_p95_ms": stats.get("POST /login/", "POST").get_response_time_percentile(0.95),
+        }
+        stats.reset_all()
+        if os.environ.get("LOAD_STATUS"):
+            Path(os.environ["LOAD_STATUS"]).write_text(json.dumps(ramp), encoding="utf-8")
 
 
 def next_login(role: str) -> dict:
@@ -100,6 +124,7 @@ class Human(HttpUser):
             if response.status_code != 200 or "/login/" in response.url or "退出" not in response.text:
                 response.failure(f"login of {self.login_data['username']} failed: {response.status_code}")
                 raise StopUser()
+        signed_in(self.environment)
 
     def on_stop(self) -> None:
         token = self.client.cookies.get("csrftoken", "")
@@ -261,6 +286,7 @@ class HISClient(HttpUser):
         self.his = next_login("his")
         self.client.headers.update({"Authorization": f"Api-Key {self.his['key']}", "X-Forwarded-Proto": "https"})
         self.batch = int(os.environ.get("LOAD_HIS_BATCH", "200"))
+        signed_in(self.environment)
 
     @task
     def push(self) -> None:

@@ -9,9 +9,8 @@ run on the 2-core machine (bench/RESULTS.md): see GUNICORN_WORKERS below.
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# Sync workers: a request holds a worker while Django talks to PostgreSQL; measured at 200 users on
-# 2 cores, 3 sync workers served the mix with the lowest p95 (fewer left requests queued, more only
-# added context switches and memory; gthread gained nothing over sync at the same process count).
+# Sync workers, sized for the 2-core machine by bench/load.py --sizing (2-5 sync workers and gthread
+# compared at 200 users; figures in bench/RESULTS.md).
 workers = int(os.environ.get("GUNICORN_WORKERS", os.environ.get("WEB_CONCURRENCY", "3")))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
