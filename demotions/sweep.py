@@ -261,6 +261,17 @@ class _Chunk:
             params += self.only
         return sql, params
 
+    def _people_sql(self, column: str) -> tuple[str, list]:
+        """The staff range narrowed, on PostgreSQL, to the chunk's people in scope (one array
+        parameter): a range of 5,000 senior post holders also spans everyone between them who holds
+        none (about 70% of a province's roster), whose assessments the window queries would rank for
+        nothing (bench/sweep.py --db: the latest-quarter query of a chunk 2.3 s → 0.8 s)."""
+        sql, params = self._staff_sql(column)
+        if connection.vendor == "postgresql" and self.people:
+            sql += f" AND {column} = ANY(%s)"
+            params = [*params, sorted(self.people)]
+        return sql, params
+
     def _staff_filter(self, qs, field_name: str = "staff_id"):
         qs = qs.filter(**{f"{field_name}__gte": self.first_id, f"{field_name}__lte": self.last_id})
         if self.only is not None:
@@ -444,7 +455,7 @@ class _Chunk:
         quarter's end (HIS workload of its metric in the term + the monthly entries) against the
         milestone due then.  A group of alternatives is behind when none of them is on track."""
         least = "LEAST" if connection.vendor == "postgresql" else "MIN"
-        staff_sql, staff_params = self._staff_sql("a.staff_id")
+        staff_sql, staff_params = self._people_sql("a.staff_id")
         upto = f'{least}(l.p_end, ap."end")'
         sql = f"""
             WITH latest AS (
@@ -573,7 +584,7 @@ class _Chunk:
         aggregate = (
             "STRING_AGG(CAST(id AS TEXT), ',')" if connection.vendor == "postgresql" else "GROUP_CONCAT(id, ',')"
         )
-        staff_sql, staff_params = self._staff_sql("a.staff_id")
+        staff_sql, staff_params = self._people_sql("a.staff_id")
         sql = f"""
             SELECT staff_id, MIN(qi), MAX(qi), {aggregate} FROM (
                 SELECT a.staff_id, a.id, p."year" * 4 + p."number" - 1 AS qi,
@@ -637,16 +648,15 @@ class _Chunk:
             return
         worst = max(limits.values())
         grades = [g for g, rank in GRADE_RANK.items() if rank <= worst]
-        rows = (
-            self._staff_filter(Assessment.objects.all())
-            .filter(
-                status=AssessmentStatus.SUBMITTED,
-                period__kind=PeriodKind.ANNUAL,
-                period__end__lt=self.as_of,
-                grade__in=grades,
-            )
-            .values_list("id", "staff_id", "grade", "period__year", "period__end")
-        )
+        assessments = self._staff_filter(Assessment.objects.all())
+        if connection.vendor == "postgresql":
+            assessments = assessments.filter(staff_id__in=sorted(self.people))  # see _people_sql
+        rows = assessments.filter(
+            status=AssessmentStatus.SUBMITTED,
+            period__kind=PeriodKind.ANNUAL,
+            period__end__lt=self.as_of,
+            grade__in=grades,
+        ).values_list("id", "staff_id", "grade", "period__year", "period__end")
         for assessment_id, staff_id, grade, year, end in rows:
             person = self.people.get(staff_id)
             limit = limits.get(person.region_id) if person else None
