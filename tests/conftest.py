@@ -46,6 +46,16 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _account_clocks_off(settings):
+    """Many tests travel months ahead (time-machine) with a logged-in client; password expiry and
+    the idle session timeout would send them to 修改密码 or the login page.  tests/accounts turns
+    both back on (its own autouse fixture) and tests them there."""
+    settings.PASSWORD_EXPIRY_DAYS = 0
+    settings.SESSION_IDLE_TIMEOUT = settings.SESSION_ACTIVITY_RESAVE = 100 * 365 * 24 * 3600
+    settings.SESSION_COOKIE_AGE = 14 * 24 * 3600  # Django's default, as before the idle timeout
+
+
 @dataclass
 class World:
     region: object

@@ -21,3 +21,12 @@ def enrol(user) -> TOTPDevice:
 def code_for(device: TOTPDevice, offset_steps: int = 0) -> str:
     token = totp(device.bin_key, device.step, device.t0, device.digits, device.drift + offset_steps)
     return f"{token:0{device.digits}d}"
+
+
+@pytest.fixture(autouse=True)
+def _account_clocks_on(settings, _account_clocks_off):
+    """The values of config/settings.py again (tests/conftest.py turns them off elsewhere)."""
+    from config import settings as configured
+
+    for name in ("PASSWORD_EXPIRY_DAYS", "SESSION_IDLE_TIMEOUT", "SESSION_ACTIVITY_RESAVE", "SESSION_COOKIE_AGE"):
+        setattr(settings, name, getattr(configured, name))
