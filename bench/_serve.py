@@ -160,14 +160,17 @@ class Ledger:
     """Rows a run adds are deleted afterwards (every model with an integer primary key: the rows
     above its highest key before the run); rows it changes are put back from a snapshot."""
 
-    def __init__(self) -> None:
+    def __init__(self, only_apps: set[str] | None = None) -> None:
         from django.apps import apps
         from django.db import models
 
         self.models = [
             m
             for m in apps.get_models(include_auto_created=True)
-            if isinstance(m._meta.pk, (models.AutoField, models.BigAutoField)) and not m._meta.proxy and m._meta.managed
+            if isinstance(m._meta.pk, (models.AutoField, models.BigAutoField))
+            and not m._meta.proxy
+            and m._meta.managed
+            and (only_apps is None or m._meta.app_label in only_apps)
         ]
         self.marks = {m: self._max(m) for m in self.models}
         self.snapshots: list[tuple] = []
@@ -208,3 +211,48 @@ class Ledger:
                         if n:
                             undone[label] = undone.get(label, 0) + n
         return undone
+
+
+# --- A signed-in client of the production-mode site on the loopback -------------------------------
+
+
+def allow_secure_cookies_on_loopback() -> None:
+    """The Secure cookies go to 127.0.0.1 over plain HTTP, as browsers treat localhost (patches this
+    client process's cookie policy; requests copies cookies into fresh jars, so a per-jar policy
+    would not hold)."""
+    from http.cookiejar import DefaultCookiePolicy
+    from urllib.parse import urlsplit
+
+    if getattr(DefaultCookiePolicy, "_loopback_patched", False):
+        return
+    original = DefaultCookiePolicy.return_ok_secure
+
+    def return_ok_secure(self, cookie, request) -> bool:
+        if cookie.secure and urlsplit(request.get_full_url()).hostname in ("127.0.0.1", "localhost"):
+            return True
+        return original(self, cookie, request)
+
+    DefaultCookiePolicy.return_ok_secure = return_ok_secure
+    DefaultCookiePolicy._loopback_patched = True
+
+
+def signed_in_session(url: str, username: str, password: str = PASSWORD):
+    """A requests session signed in through the login form, as the proxy and a browser would."""
+    import re
+
+    import requests
+
+    allow_secure_cookies_on_loopback()
+    session = requests.Session()
+    session.headers["X-Forwarded-Proto"] = "https"  # as the TLS proxy in front of gunicorn
+    origin = url.replace("http://", "https://", 1)
+    page = session.get(f"{url}/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = session.post(
+        f"{url}/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Origin": origin, "Referer": origin + "/login/"},
+    )
+    if response.status_code != 200 or "/login/" in response.url:
+        raise RuntimeError(f"login of {username} failed: {response.status_code} {response.url}")
+    return session

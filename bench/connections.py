@@ -16,14 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import threading
 import time
-from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _serve import (  # noqa: E402
@@ -37,10 +34,10 @@ from _serve import (  # noqa: E402
     load_average,
     production_env,
     setup_django,
+    signed_in_session,
     write_results,
 )
 
-CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CASES = [
     ("signed-in page GET /tasks/", "/tasks/", "我的待办"),
     ("API list GET /api/v1/staff/?page_size=50", "/api/v1/staff/?page_size=50", '"results"'),
@@ -70,37 +67,6 @@ def sessions_opened(db: str) -> int:
         check=True,
     )
     return int(out.stdout.strip() or 0)
-
-
-_return_ok_secure = DefaultCookiePolicy.return_ok_secure
-
-
-def _loopback_is_secure(self, cookie, request) -> bool:
-    """The Secure cookies go to 127.0.0.1 over plain HTTP, as browsers treat localhost (this process only)."""
-    if cookie.secure and urlsplit(request.get_full_url()).hostname in ("127.0.0.1", "localhost"):
-        return True
-    return _return_ok_secure(self, cookie, request)
-
-
-DefaultCookiePolicy.return_ok_secure = _loopback_is_secure
-
-
-def signed_in_session(url: str, username: str):
-    import requests
-
-    session = requests.Session()
-    session.headers["X-Forwarded-Proto"] = "https"  # as the TLS proxy in front of gunicorn
-    origin = url.replace("http://", "https://", 1)
-    page = session.get(f"{url}/login/")
-    token = CSRF_RE.search(page.text).group(1)
-    response = session.post(
-        f"{url}/login/",
-        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
-        headers={"Origin": origin, "Referer": origin + "/login/"},
-    )
-    if response.status_code != 200 or "/login/" in response.url:
-        raise RuntimeError(f"login of {username} failed: {response.status_code} {response.url} {response.text[:600]}")
-    return session
 
 
 def hammer(sessions, url: str, marker: str, seconds: float) -> tuple[int, int, list[float]]:

@@ -164,6 +164,11 @@ def run_once(procs: int, env: dict, args, broker: str, log) -> dict:
         seconds = time.perf_counter() - started
         sampler.stop.set()
         sampler.join()
+        # task_postrun runs after the result is stored: give the last records a moment.
+        for _ in range(50):
+            if client.llen(CHUNKS_KEY) >= len(chunk_ids):
+                break
+            time.sleep(0.1)
         records = [json.loads(r) for r in client.lrange(CHUNKS_KEY, 0, -1)]
     finally:
         worker.terminate()
