@@ -59,3 +59,6 @@ urlpatterns = [
     path("access-log/", include("accesslog.urls")),
     path("accounts/", include("accounts.urls")),
 ]
+
+# JSON for a URL under /api/ that matches no route (the API fuzz run's finding), the page elsewhere.
+handler404 = "personnel.api.exceptions.not_found"

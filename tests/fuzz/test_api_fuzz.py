@@ -5,6 +5,8 @@ from django.core.wsgi import get_wsgi_application
 
 from tests.fuzz.harness import REPORT, ROLES, fuzz_role, known_ids, load_schema, principal_for, wsgi_in_test_transaction
 
+pytestmark = pytest.mark.fuzz
+
 
 @pytest.mark.parametrize("role", ROLES)
 def test_api_fuzz_as_role_finds_no_5xx_no_schema_violation_no_foreign_object(fuzz_world, role):

@@ -120,3 +120,26 @@ def test_the_commission_keeps_having_no_parent_when_renamed(world):
     )
     assert response.status_code == 200, response.json()
     assert response.json()["parent"] is None
+
+
+def test_an_api_url_that_matches_no_route_is_a_json_404_in_chinese(world):
+    response = client_for(world, "commission_admin").get("/api/v1/agreements/7.5e-281/pdf/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert _CJK.search(response.json()["detail"])
+
+
+def test_a_site_url_that_matches_no_route_is_still_the_sites_page(world):
+    client = Client()
+    client.force_login(world.users["staff"])
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_body_that_is_not_json_is_refused_in_chinese(world):
+    client = client_for(world, "commission_admin")
+    with assert_no_rows_written(Institution):
+        response = client.post("/api/v1/institutions/", b"\x98\x19\xff", content_type="application/json")
+    assert response.status_code == 400
+    assert _CJK.search(response.json()["detail"]), response.json()
