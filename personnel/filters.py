@@ -29,6 +29,7 @@ class StaffFilterSet(django_filters.FilterSet):
 
         if user is None and self.request is not None:
             user = self.request.user
+        self.user = user
         if user is not None:
             self.filters["institution"].queryset = visible_institutions(user)
             self.filters["department"].queryset = visible_departments(user).select_related("institution")
@@ -39,7 +40,13 @@ class StaffFilterSet(django_filters.FilterSet):
             return queryset
         id_like = normalize_id_number(value)
         if len(id_like) >= 6 and id_like[:-1].isdigit():
-            return queryset.filter(Q(id_number__startswith=id_like) | Q(employee_no=value))
+            from .scoping import can_view_full_id
+
+            if self.user is not None and can_view_full_id(self.user):
+                return queryset.filter(Q(id_number__startswith=id_like) | Q(employee_no=value))
+            # Without the permission only the complete number finds a person: a prefix search
+            # would let one read a masked number digit by digit.
+            return queryset.filter(Q(id_number=id_like) | Q(employee_no=value))
         return queryset.filter(Q(name__contains=value) | Q(employee_no__startswith=value))
 
     def filter_title_level(self, queryset, name, value):

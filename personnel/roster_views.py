@@ -30,6 +30,7 @@ from .roster.services import (
 from .roster.template import build_template
 from .scoping import visible_staff
 from .views import ScopedMixin, paginate
+from .watermark import Watermark
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IN_PROGRESS = {RosterImport.Status.PENDING, RosterImport.Status.CHECKING, RosterImport.Status.RUNNING}
@@ -164,7 +165,7 @@ class RosterErrorsWorkbookView(RosterMixin, View):
         record = get_object_or_404(self.get_queryset().defer(None), pk=pk)
         if not record.errors or not record.content:
             raise Http404("该导入没有可下载的错误清单。")
-        data = build_errors_workbook(bytes(record.content), record.errors)
+        data = build_errors_workbook(bytes(record.content), record.errors, mark=Watermark.for_user(request.user))
         stem = record.file_name.rsplit(".", 1)[0]
         return xlsx_response(data, f"{stem}_错误说明.xlsx")
 

@@ -10,6 +10,7 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
+from ..watermark import Watermark, watermark_workbook
 from .reader import read_roster
 
 BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -17,7 +18,7 @@ NOTE_FILL = PatternFill("solid", fgColor="FFEB9C")
 NOTE_HEADER = "错误说明"
 
 
-def build_errors_workbook(original: bytes, errors: list[dict]) -> bytes:
+def build_errors_workbook(original: bytes, errors: list[dict], *, mark: Watermark | None = None) -> bytes:
     sheet = read_roster(original)  # the same header detection as the import
     wb = openpyxl.load_workbook(io.BytesIO(original))
     ws = wb.worksheets[0]
@@ -44,6 +45,8 @@ def build_errors_workbook(original: bytes, errors: list[dict]) -> bytes:
                     cell.comment = Comment(error["message"], "聘任通")
         note = ws.cell(row=row, column=note_col, value="；".join(lines))
         note.fill = NOTE_FILL
+    if mark is not None:
+        watermark_workbook(wb, mark)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -26,7 +26,13 @@ def test_staff_page_shown_unmasked_is_logged_with_who_whose_where_and_ip(world, 
     response = client.get(url, REMOTE_ADDR="10.1.2.3")
     assert person.id_number in response.content.decode()
     entry = AccessLog.objects.get()
-    assert (entry.username, entry.staff_id, entry.kind, entry.path, entry.ip) == ("admin", person.pk, "page", url, "10.1.2.3")
+    assert (entry.username, entry.staff_id, entry.kind, entry.path, entry.ip) == (
+        "admin",
+        person.pk,
+        "page",
+        url,
+        "10.1.2.3",
+    )
     assert entry.institution_id == person.institution_id
     assert timezone.now() - entry.at < dt.timedelta(minutes=1)
 
@@ -79,13 +85,31 @@ def test_roster_export_logs_every_exported_person(world, client):
 
 
 def test_admin_change_page_is_logged(world, client):
-    admin = world.users[ADMIN]
-    admin.is_staff = True
-    admin.save()
-    client.force_login(admin)
+    from tests.personnel.test_admin import admin_client
+
+    client = admin_client(world.users[ADMIN])
     response = client.get(reverse("admin:personnel_staff_change", args=[world.staff_branch.pk]))
-    if response.status_code == 200:
-        assert AccessLog.objects.filter(kind="admin", staff=world.staff_branch).exists()
+    assert response.status_code == 200
+    assert world.staff_branch.id_number in response.content.decode()
+    assert AccessLog.objects.filter(kind="admin", staff=world.staff_branch).count() == 1
+    response = client.get(reverse("admin:personnel_staff_changelist"))
+    assert response.status_code == 200
+    assert AccessLog.objects.filter(kind="admin").count() == 1 + response.context["cl"].result_count
+
+
+def test_a_masked_user_cannot_find_a_person_by_an_id_number_prefix(world, client):
+    person = world.staff_in_dept
+    client.force_login(world.users[HR])
+    api = client.get("/api/v1/staff/", {"q": person.id_number[:12]}).json()["results"]
+    assert api == []
+    page = client.get(reverse("personnel:staff_list"), {"q": person.id_number[:12]})
+    assert list(page.context["staff_list"]) == []
+    # The complete number still finds the person (HR holds it on paper), masked in the answer.
+    api = client.get("/api/v1/staff/", {"q": person.id_number}).json()["results"]
+    assert [r["id_number"] for r in api] == [person.id_number[:6] + "********" + person.id_number[-4:]]
+    client.force_login(world.users[ADMIN])
+    api = client.get("/api/v1/staff/", {"q": person.id_number[:12]}).json()["results"]
+    assert person.id_number in {r["id_number"] for r in api}
 
 
 # --- The page ----------------------------------------------------------------------------------

@@ -92,3 +92,33 @@ def test_the_mark_is_on_every_page_of_a_long_pdf():
     assert len(pages) > 3
     assert all("导出人：张三（zs） · 策勒县人民医院 · 2026-11-25 09:30" in text for text in pages)
     assert pypdf.PdfReader(io.BytesIO(out.getvalue())).metadata.author == "张三（zs）"
+
+
+def test_secondment_ledger_is_watermarked(world, client):
+    client.force_login(world.users[ADMIN])
+    response = client.get(reverse("secondments:ledger"), {"format": "xlsx"})
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        assert_xlsx_watermarked(response.content, "admin", world.commission.name)
+    else:
+        pytest.fail(f"no ledger export at this URL: {response.status_code}")
+
+
+def test_demotion_notices_are_watermarked(world, client, time_machine, settings, tmp_path):
+    import datetime as dt
+
+    from demotions.choices import CaseState
+    from tests.demotions.factories import DemotionCaseFactory
+    from tests.demotions.ui.helpers import drive
+    from tests.demotions.conftest import senior as senior_fixture
+
+    time_machine.move_to(dt.datetime(2026, 11, 25, 2, tzinfo=dt.UTC), tick=False)
+    settings.MEDIA_ROOT = tmp_path
+    senior = senior_fixture.__wrapped__(world)  # the demotions suite's 副高 appointment of 王芳
+    case = drive(DemotionCaseFactory(appointment=senior), CaseState.IN_PUBLICITY, world.users)
+    client.force_login(world.users[ADMIN])
+    pdf = client.get(reverse("demotions:notice", args=[case.pk, "pdf"]))
+    assert pdf.status_code == 200
+    assert_pdf_watermarked(pdf.content, "admin", world.commission.name)
+    xlsx = client.get(reverse("demotions:notice_list", args=["xlsx"]), {"institution": world.hospital.pk})
+    assert xlsx.status_code == 200
+    assert_xlsx_watermarked(xlsx.content, "admin", world.commission.name)
