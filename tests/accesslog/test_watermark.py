@@ -107,9 +107,9 @@ def test_demotion_notices_are_watermarked(world, client, time_machine, settings,
     import datetime as dt
 
     from demotions.choices import CaseState
+    from tests.demotions.conftest import senior as senior_fixture
     from tests.demotions.factories import DemotionCaseFactory
     from tests.demotions.ui.helpers import drive
-    from tests.demotions.conftest import senior as senior_fixture
 
     time_machine.move_to(dt.datetime(2026, 11, 25, 2, tzinfo=dt.UTC), tick=False)
     settings.MEDIA_ROOT = tmp_path
