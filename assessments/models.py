@@ -153,7 +153,13 @@ class Assessment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["period", "staff"], name="assessment_once_per_period"),
         ]
-        indexes = [models.Index(fields=["staff", "period"], name="assessment_staff_period")]
+        indexes = [
+            models.Index(fields=["staff", "period"], name="assessment_staff_period"),
+            # Counts per period, status and grade within a scope (the dashboard's grade distribution
+            # and completion) read this index alone, not 50,000 heap rows scattered over 21 million
+            # (bench/optimizations.md: 1.5 s -> 0.14 s for a county of 9,200 staff).
+            models.Index(fields=["period", "status", "grade", "staff"], name="assessment_period_status_grade"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.staff.name} {self.period}"
