@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, is_password_usable
 from django.core.exceptions import ValidationError
 
 CHARACTER_CLASSES = (
@@ -40,8 +40,8 @@ class CharacterClassValidator:
 
 
 class PasswordHistoryValidator:
-    """Not the current password nor any of the last `count` (PASSWORD_HISTORY_COUNT); 0 turns it off.
-    Django calls `password_changed` after every save of a new password: it records the hash."""
+    """Not the current password nor any of the `count` before it (PASSWORD_HISTORY_COUNT); 0 turns it
+    off.  Django calls `password_changed` after every save of a new password: it records the old hash."""
 
     def __init__(self, count: int | None = None) -> None:
         self._count = count
@@ -60,17 +60,19 @@ class PasswordHistoryValidator:
             hashes.append(user.password)
         if any(check_password(password, encoded) for encoded in hashes):
             raise ValidationError(
-                f"新密码不能与当前密码或最近 {self.count} 次使用过的密码相同。", code="password_reused"
+                f"新密码不能与当前密码或此前 {self.count} 次使用过的密码相同。", code="password_reused"
             )
 
     def password_changed(self, password: str, user=None) -> None:
-        if not self.count or user is None or not user.pk or not user.password:
+        # Keeps the password being replaced (User.set_password notes it); a first password has none.
+        previous = getattr(user, "previous_password", "")
+        if not self.count or user is None or not user.pk or not previous or not is_password_usable(previous):
             return
         from .models import PasswordHistory
 
-        PasswordHistory.objects.create(user=user, password=user.password)
+        PasswordHistory.objects.create(user=user, password=previous)
         stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[self.count :]
         PasswordHistory.objects.filter(pk__in=list(stale)).delete()
 
     def get_help_text(self) -> str:
-        return f"不能与最近 {self.count} 次使用过的密码相同。"
+        return f"不能与当前密码或此前 {self.count} 次使用过的密码相同。"

@@ -307,6 +307,8 @@ class User(AbstractUser):
         ]
 
     def set_password(self, raw_password: str | None) -> None:
+        # The hash being replaced goes into the password history (accounts.validators) on save.
+        self.previous_password = self.password
         super().set_password(raw_password)
         self.password_changed_at = timezone.now()
 

@@ -27,7 +27,7 @@ def _errors(password: str, user=None) -> list[str]:
 
 def test_the_fixture_password_meets_the_policy(world):
     assert _errors(PASSWORD) == []
-    assert _errors(PASSWORD, world.users["hospital_hr"]) == ["新密码不能与当前密码或最近 5 次使用过的密码相同。"]
+    assert _errors(PASSWORD, world.users["hospital_hr"]) == ["新密码不能与当前密码或此前 5 次使用过的密码相同。"]
 
 
 def test_a_password_shorter_than_the_minimum_is_refused(settings):
@@ -61,7 +61,7 @@ def test_changing_the_password_on_the_page_refuses_a_recent_one(world):
     # the current password again
     response = client.post(url, {"old_password": PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD})
     assert response.status_code == 200
-    assert "最近 5 次使用过的密码" in response.content.decode()
+    assert "此前 5 次使用过的密码" in response.content.decode()
     # a new one, then back to the first
     response = client.post(
         url, {"old_password": PASSWORD, "new_password1": "Fresh-Pass-2026", "new_password2": "Fresh-Pass-2026"}
@@ -71,7 +71,7 @@ def test_changing_the_password_on_the_page_refuses_a_recent_one(world):
         url, {"old_password": "Fresh-Pass-2026", "new_password1": PASSWORD, "new_password2": PASSWORD}
     )
     assert response.status_code == 200
-    assert "最近 5 次使用过的密码" in response.content.decode()
+    assert "此前 5 次使用过的密码" in response.content.decode()
     user.refresh_from_db()
     assert user.check_password("Fresh-Pass-2026")
 
@@ -82,9 +82,15 @@ def test_history_keeps_only_the_configured_number(world, settings):
     for n in range(4):
         user.set_password(f"Rotating-Pass-{n}0")
         user.save()
-    assert PasswordHistory.objects.filter(user=user).count() == 2
-    assert _errors("Rotating-Pass-00", user) == []  # fell out of the last 2
+    assert PasswordHistory.objects.filter(user=user).count() == 2  # of 4 replaced passwords
+    assert _errors("Rotating-Pass-00", user) == []  # fell out of the 2 before the current one
+    assert _errors("Rotating-Pass-10", user) != []
     assert _errors("Rotating-Pass-20", user) != []
+    assert _errors("Rotating-Pass-30", user) != []  # the current one
+
+
+def test_a_first_password_leaves_no_history(world):
+    assert not PasswordHistory.objects.filter(user=world.users["staff"]).exists()
 
 
 def test_an_expired_password_sends_the_user_to_the_change_page_first(world, settings, time_machine):
