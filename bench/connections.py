@@ -118,6 +118,31 @@ def bench_user() -> str:
     return user.username
 
 
+def connect_cost(repeat: int = 200) -> tuple[float, float]:
+    """Milliseconds of a `SELECT 1` on the open connection, and of opening a Django connection
+    (psycopg connect, the session settings Django sends) plus the same `SELECT 1` and closing it:
+    what DB_CONN_MAX_AGE=0 adds to every request, measured without HTTP in the way."""
+    from django.db import connection
+
+    def timed(fresh: bool) -> float:
+        times = []
+        for _ in range(repeat):
+            if fresh:
+                connection.close()
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            times.append(1000 * (time.perf_counter() - started))
+        times.sort()
+        return times[len(times) // 2]
+
+    connection.ensure_connection()
+    reuse = timed(False)
+    fresh = timed(True)
+    connection.close()
+    return reuse, fresh
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="pr_province")
@@ -132,11 +157,11 @@ def main() -> None:
     if args.quick:
         args.seconds, args.clients = 5, 4
     setup_django(args.db)
-    from django.db import connection
 
     ledger = Ledger()  # the bench login and its access log are deleted at the end
     username = bench_user()
-    connection.close()
+    reuse_ms, fresh_ms = connect_cost()
+    print(f"SELECT 1 on an open connection {reuse_ms:.2f} ms; with a new connection {fresh_ms:.2f} ms (medians of 200)")
     env = production_env(args.db, redis_cache=args.redis_cache, redis_broker=args.redis_broker)
     collectstatic(env)
     settings = production_database_settings(env)
@@ -185,6 +210,23 @@ def main() -> None:
             "notes": f"DJANGO_ENV=production: {settings}",
         }
     ]
+    records.append(
+        {
+            "bench": "connections",
+            "case": "opening a PostgreSQL connection (what CONN_MAX_AGE=0 adds per request)",
+            "figure": round(fresh_ms - reuse_ms, 2),
+            "unit": "ms",
+            "target": None,
+            "met": None,
+            "bound": "SELECT 1 on an open connection",
+            "bound_figure": round(reuse_ms, 2),
+            "ratio": round(fresh_ms / reuse_ms, 1) if reuse_ms else None,
+            "ratio_target": None,
+            "queries": None,
+            "notes": f"medians of 200 in this process: SELECT 1 {reuse_ms:.2f} ms open, {fresh_ms:.2f} ms with connect "
+            f"and close (psycopg 3, loopback TCP, trust auth); load {before}",
+        }
+    )
     for label, _path, _marker in CASES:
         keep, close = figures["persistent (production default)", label], figures["CONN_MAX_AGE=0", label]
         ratio = keep["rps"] / close["rps"] if close["rps"] else None
