@@ -154,44 +154,38 @@ def _today() -> dt.date:
 
 
 def _validate_files(files) -> list:
+    """Each file checked by its content (uploads.validation: type by magic bytes, size, zip and XML
+    bombs, macros, encryption); the first problem is the message, all of them are listed."""
+    from uploads.validation import UploadRejected, check_upload
+
     files = list(files or [])
     problems = []
     for f in files:
         if not isinstance(f, UploadedFile):
             problems.append("上传的材料不是文件。")
             continue
-        name = f.name or ""
-        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if ext not in EVIDENCE_TYPES:
-            problems.append(f"“{name}”的文件类型不支持，请上传PDF、JPG、PNG、DOCX或XLSX文件。")
-            continue
-        if f.size is not None and f.size > EVIDENCE_MAX_BYTES:
-            problems.append(f"“{name}”超过20MB，请压缩或拆分后上传。")
-            continue
-        if f.size == 0:
-            problems.append(f"“{name}”是空文件。")
-            continue
-        f.seek(0)
-        head = f.read(8)
-        f.seek(0)
-        if not any(head.startswith(magic) for magic in EVIDENCE_TYPES[ext]):
-            problems.append(f"“{name}”的内容与扩展名不符（不是有效的{ext.upper()}文件）。")
+        try:
+            f.checked_upload = check_upload(f, "evidence")
+        except UploadRejected as error:
+            problems.append(error.message)
     if problems:
         raise ApplicationError(problems[0], {"files": problems})
     return files
 
 
 def _store_files(case: DemotionCase, files: list, actor, description: str) -> list[CaseEvidence]:
+    from uploads.validation import storage_name
+
     stored = []
     for f in files:
         evidence = CaseEvidence(
             case=case,
             step=case.state,
-            name=(f.name or "材料")[:200],
+            name=f.checked_upload.display_name[:200],
             description=_text(description)[:200],
             uploaded_by=actor if getattr(actor, "pk", None) else None,
         )
-        evidence.file.save(f.name, f, save=False)
+        evidence.file.save(storage_name(f.checked_upload), f, save=False)  # a random name, never the uploader's
         evidence.save()
         stored.append(evidence)
     return stored

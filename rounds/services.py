@@ -320,6 +320,24 @@ def apply(
 
 
 EVIDENCE_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx")
+
+
+def _checked_upload(file, kind: str, field: str):
+    """uploads.validation's verdict on the file's content, as an ApplicationError naming the field."""
+    from uploads.validation import UploadRejected, check_upload
+
+    try:
+        return check_upload(file, kind)
+    except UploadRejected as error:
+        raise ApplicationError(error.message, {field: [error.message]}) from error
+
+
+def storage_name(checked) -> str:
+    from uploads.validation import storage_name as random_name
+
+    return random_name(checked)
+
+
 EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -335,16 +353,12 @@ def add_evidence(*, application: Application, file, description: str = "", actor
     name = (getattr(file, "name", "") or "").strip()
     if not file or not name:
         raise ApplicationError("请选择要上传的文件。", {"file": ["必填。"]})
-    if not name.lower().endswith(EVIDENCE_SUFFIXES):
-        raise ApplicationError(
-            "佐证材料应为PDF、JPG/PNG图片或Word/Excel文件（docx/xlsx）。", {"file": ["文件类型不支持。"]}
-        )
-    if file.size > EVIDENCE_MAX_BYTES:
-        raise ApplicationError("单个佐证材料不能超过20MB。", {"file": ["文件过大。"]})
+    checked = _checked_upload(file, "evidence", "file")
+    file.name = storage_name(checked)  # stored under a random name; the uploader's is kept for display
     evidence = ApplicationEvidence(
         application=application,
         file=file,
-        name=name[:200],
+        name=checked.display_name[:200],
         description=(description or "").strip()[:200],
         uploaded_by=_user(actor),
     )
@@ -827,6 +841,7 @@ def sign_agreement(*, agreement: Agreement, signed_on: dt.date, signed_file, act
         raise ApplicationError("请填写签订日期。", {"signed_on": ["必填。"]})
     if not signed_file:
         raise ApplicationError("请上传双方签字的协议扫描件。", {"signed_file": ["必填。"]})
+    checked_scan = _checked_upload(signed_file, "signed_agreement", "signed_file")
     if application.staff.status != StaffStatus.ON_DUTY:
         raise ApplicationError(f"{application.staff.name}已不在岗，不能签订聘任协议。")
 
@@ -859,6 +874,7 @@ def sign_agreement(*, agreement: Agreement, signed_on: dt.date, signed_file, act
     agreement.uploaded_by = _user(actor)
     agreement.uploaded_at = timezone.now()
     agreement.new_appointment = new
+    signed_file.name = storage_name(checked_scan)
     agreement.signed_file = signed_file
     _by(agreement, actor)
     try:

@@ -88,6 +88,14 @@ def _check_container(data: bytes) -> None:
     packed = max(sum(info.compress_size for info in infos), 1)
     if unpacked > max_unzipped_bytes() or (unpacked > 50 * 1024 * 1024 and unpacked / packed > 200):
         raise RosterFileError("文件解压后异常巨大（疑似压缩炸弹），已拒绝读取。", "zip_bomb")
+    # Macros, encryption, entity declarations, odd member names, a sheet longer than the row limit
+    # (counted while streaming its XML): the checks every upload goes through (uploads.validation).
+    from uploads.validation import UploadRejected, inspect_office_zip
+
+    try:
+        inspect_office_zip(io.BytesIO(data), max_rows=max_rows())
+    except UploadRejected as error:
+        raise RosterFileError(error.message, error.code) from error
 
 
 def _read_values(data: bytes) -> tuple[str, list[list]]:

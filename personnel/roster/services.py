@@ -143,10 +143,12 @@ def count_data_rows(data: bytes) -> int:
 
 
 def create_import_record(*, file_name: str, data: bytes, actor, source: str, dry_run: bool) -> RosterImport:
+    from uploads.validation import display_name
+
     return RosterImport.objects.create(
         created_by=actor if getattr(actor, "pk", None) else None,
         institution=getattr(actor, "institution", None),
-        file_name=(file_name or "roster.xlsx")[:255],
+        file_name=display_name(file_name, "roster.xlsx")[:255],  # shown only; never a path
         content=data,
         source=source,
         dry_run=dry_run,
@@ -234,7 +236,13 @@ def receive_upload(upload) -> bytes:
             f"文件大小为{size / 1024 / 1024:.1f}MB，超过{limit // 1024 // 1024}MB的上限，请拆分后分批导入。",
             "too_large",
         )
-    return _read_bytes(upload)
+    data = _read_bytes(upload)
+    # The container refused at the door (type, zip/XML bomb, macros, password, row count): a hostile
+    # file never becomes an import record's content.
+    from .reader import _check_container
+
+    _check_container(data)
+    return data
 
 
 def failed_upload_record(*, file_name: str, actor, source: str, message: str) -> RosterImport:

@@ -567,7 +567,7 @@ def test_evidence_is_attached_by_the_applicant_until_the_score_is_recorded(world
         application=a, file=_scan("论文.pdf"), description="核心期刊论文", actor=staff_user
     )
     assert evidence.name == "论文.pdf" and evidence.uploaded_by == staff_user
-    with pytest.raises(ApplicationError, match="应为PDF"):
+    with pytest.raises(ApplicationError, match="文件类型不支持"):
         services.add_evidence(application=a, file=SimpleUploadedFile("x.exe", b"MZ"), actor=staff_user)
     a = services.qualify(application=a, qualified=True, actor=commission)
     services.record_ballots(application=a, ballots=[("peer", 80)], actor=commission)

@@ -33,7 +33,10 @@ def rich_world(world):
         name="科室月度考核",
         kind=SchemeKind.MONTHLY,
         effective_from=dt.date(2026, 1, 1),
-        items=[{"code": "quality", "name": "医疗质量", "max_points": 60}, {"code": "ethics", "name": "医德", "max_points": 40}],
+        items=[
+            {"code": "quality", "name": "医疗质量", "max_points": 60},
+            {"code": "ethics", "name": "医德", "max_points": 40},
+        ],
         bands=bands,
     )
     open_period(region=world.region, kind=PeriodKind.MONTHLY, year=2026, number=3)

@@ -82,9 +82,9 @@ def crawl(client, start_paths) -> dict:
             errors.append(url)
         csp = response.headers.get("Content-Security-Policy", "")
         if response.status_code < 300 or response.status_code >= 400:
-            for part in CSP_PARTS:
-                if part not in csp:
-                    problems.append(f"{url}: {response.status_code} CSP lacks {part!r}: {csp!r}")
+            problems.extend(
+                f"{url}: {response.status_code} CSP lacks {part!r}" for part in CSP_PARTS if part not in csp
+            )
         if response.status_code != 200 or "text/html" not in response.headers.get("Content-Type", ""):
             continue
         html_pages += 1

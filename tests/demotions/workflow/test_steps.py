@@ -21,6 +21,7 @@ from personnel.errors import ApplicationError
 from personnel.models import PostGrade
 from tests.api_testing import assert_no_rows_written
 from tests.demotions.workflow.conftest import DAYS, ORDER, SOURCE, fresh, pdf
+from tests.hostile.make_corpus import valid_docx, valid_xlsx
 
 # --- Out of order ---------------------------------------------------------------------------
 
@@ -95,8 +96,8 @@ def test_evidence_of_each_allowed_type_is_stored_with_its_step(case, actors):
         pdf("a.pdf"),
         SimpleUploadedFile("b.jpg", b"\xff\xd8\xff\xe0rest"),
         SimpleUploadedFile("c.png", b"\x89PNG\r\n\x1a\nrest"),
-        SimpleUploadedFile("d.docx", b"PK\x03\x04rest"),
-        SimpleUploadedFile("e.xlsx", b"PK\x03\x04rest"),
+        SimpleUploadedFile("d.docx", valid_docx()),  # an Office file is opened (its directory) to be checked
+        SimpleUploadedFile("e.xlsx", valid_xlsx()),
     ]
     stored = services.add_evidence(case=case, actor=actors[Role.HOSPITAL_HR], files=files)
     assert [e.name for e in stored] == ["a.pdf", "b.jpg", "c.png", "d.docx", "e.xlsx"]
