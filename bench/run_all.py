@@ -23,6 +23,7 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -49,6 +50,35 @@ def sh(command: list[str]) -> str:
         return subprocess.run(command, capture_output=True, text=True, timeout=30, check=False).stdout.strip()  # noqa: S603
     except (OSError, subprocess.TimeoutExpired):
         return ""
+
+
+def run_one(command: list[str], env: dict, timeout: int) -> tuple[int, list[str]]:
+    """Run a benchmark, echoing its output; (exit code, last 30 lines).  The output is read by a
+    thread and the process is waited for, not the pipe's end: a server a benchmark leaves running
+    may hold the pipe open."""
+    tail: list[str] = []
+    proc = subprocess.Popen(  # noqa: S603
+        command, cwd=P.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    )
+
+    def pump() -> None:
+        for line in proc.stdout:
+            print(f"  {line}", end="", flush=True)
+            tail[:] = [*tail[-29:], line.rstrip()]
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        code = proc.wait()
+        tail.append(f"killed after {timeout} s")
+    reader.join(timeout=5)
+    if reader.is_alive():
+        tail.append("(its output pipe is still held open by a process it left running)")
+        print("  run_all: note: a process left running by this benchmark still holds its output pipe", flush=True)
+    return code, list(tail)
 
 
 def discover() -> list[str]:
@@ -288,19 +318,7 @@ def main() -> int:
         command = [PYTHON, f"bench/{name}.py", "--db", args.db, *extra]
         print(f"\n== {name}: {' '.join(command[1:])}  ({P.load_average()})", flush=True)
         t = time.perf_counter()
-        tail: list[str] = []
-        try:
-            proc = subprocess.Popen(  # noqa: S603
-                command, cwd=P.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            )
-            for line in proc.stdout:
-                print(f"  {line}", end="", flush=True)
-                tail = [*tail[-29:], line.rstrip()]
-            code = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            code = -9
-            tail.append(f"killed after {timeout} s")
+        code, tail = run_one(command, env, timeout)
         seconds = time.perf_counter() - t
         result = P.RESULTS_DIR / f"{name}.json"
         records = json.loads(result.read_text(encoding="utf-8")) if result.exists() else []
