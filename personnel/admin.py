@@ -25,6 +25,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .choices import Role
 from .disclosure import record_full_views
@@ -232,6 +233,15 @@ class ServiceSaveMixin:
 # --- ID numbers ----------------------------------------------------------------------------
 
 
+class _MaskingHistoryHelper(HistoricalRecordContextHelper):
+    def prepare_delta_change_value(self, change, value):
+        if change.field == "id_number" and value:
+            return mask_id_number(str(value))
+        if change.field == "phone" and value:
+            return mask_phone(str(value))
+        return super().prepare_delta_change_value(change, value)
+
+
 class IdNumberMaskingMixin:
     """Full ID numbers only for holders of personnel.view_full_id_number; others see 653225********1234."""
 
@@ -256,6 +266,21 @@ class IdNumberMaskingMixin:
             # Searching by ID number or phone would let a masked user confirm a full number.
             fields = [f for f in fields if "id_number" not in f and "phone" not in f]
         return fields
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        # The history's "changes" column shows old and new values: masked like everywhere else.
+        helper = super().get_historical_record_context_helper(request, historical_record)
+        if not can_view_full_id(request.user):
+            helper.__class__ = _MaskingHistoryHelper
+        return helper
+
+    def render_history_view(self, request, template, context, **kwargs):
+        # simple-history's history page (rendered with render(), so no context_data afterwards).
+        response = super().render_history_view(request, template, context, **kwargs)
+        obj = context.get("object")
+        if obj is not None and response.status_code == 200 and can_view_full_id(request.user):
+            record_full_views(request, [self._person(obj)], kind="admin")
+        return response
 
     def _person(self, obj):
         for part in self.id_number_path.split("__")[:-1]:

@@ -202,3 +202,21 @@ def test_access_log_export_is_watermarked_and_itself_logged(world, client):
     own = AccessLog.objects.get(kind="export")
     assert (own.username, own.ip, own.staff_id) == ("admin", "10.9.9.9", None)
     assert own.path == reverse("accesslog:export")
+
+
+def test_admin_history_masks_changed_phones_and_logs_the_holders_view(world, client):
+    from tests.personnel.test_admin import admin_client
+
+    person = world.staff_branch
+    old_phone = person.phone
+    person.phone = "13912349999"
+    person.save()
+    url = reverse("admin:personnel_staff_history", args=[person.pk])
+    masked = admin_client(world.users[HR], full_id=False).get(url)
+    assert masked.status_code == 200
+    body = masked.content.decode()
+    assert "139****9999" in body and "13912349999" not in body and old_phone not in body
+    assert not AccessLog.objects.exists()
+    full = admin_client(world.users[ADMIN]).get(url)
+    assert "13912349999" in full.content.decode()
+    assert AccessLog.objects.filter(kind="admin", staff=person, path=url).count() == 1
