@@ -9,8 +9,13 @@ run on the 2-core machine (bench/RESULTS.md): see GUNICORN_WORKERS below.
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# Sync workers, sized for the 2-core machine by bench/load.py --sizing (2-5 sync workers and gthread
-# compared at 200 users; figures in bench/RESULTS.md).
+# Sync workers for the 2-core machine.  A request is CPU-bound here (Python, and PostgreSQL on the
+# same cores), so processes beyond the cores add no throughput, only memory (~120-140 MB each at
+# 300,000 staff) and connections; one more than the cores keeps a slow request (a report, an
+# import preview) from blocking the rest.  bench/load.py --sizing compares 2-5 sync workers and
+# gthread ×4; on 2026-11-25 at load average ~10 (other work on the machine) the figures were
+# within noise of each other (7.9-15.3 req/s, not monotonic in the worker count), so the setting
+# stays at 3 until a run on a quiet machine says otherwise (bench/RESULTS.md).
 workers = int(os.environ.get("GUNICORN_WORKERS", os.environ.get("WEB_CONCURRENCY", "3")))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
