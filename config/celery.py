@@ -10,6 +10,35 @@ app = Celery("pinrentong")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    """What a retry may cure: the database or the broker gone for a moment (a restart, a failover)."""
+    from django.db import InterfaceError, OperationalError
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (OperationalError, InterfaceError, BrokerError, RedisConnectionError, RedisTimeoutError)
+
+
+TRANSIENT_ERRORS = _transient_errors()
+
+# The options of every task (each @shared_task spreads them): a message is acknowledged only
+# after the task finished (acks_late), and put back on the queue when its worker dies
+# (reject_on_worker_lost), so another worker reruns it; a transient database or broker error is
+# retried with exponential backoff (1 s, 2 s, 4 s … capped at 10 minutes, jittered), at most 5
+# times.  This is safe because every task is idempotent: a rerun finds its work done (unique
+# constraints, ON CONFLICT DO NOTHING, status guards) and does not do it twice.
+RELIABLE_TASK = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
 from celery.schedules import crontab  # noqa: E402
 
 # Later capabilities add their periodic jobs here.
@@ -38,5 +67,10 @@ app.conf.beat_schedule = {
     "notifications-daily-digest": {
         "task": "notifications.send_daily_digests",
         "schedule": crontab(hour=7, minute=30),
+    },
+    # Jobs that web requests could not queue while Redis was down (ops.outbox), sent once it is back.
+    "ops-drain-outbox": {
+        "task": "ops.drain_outbox",
+        "schedule": float(os.environ.get("OUTBOX_DRAIN_SECONDS", "60")),
     },
 }

@@ -78,8 +78,30 @@ class StepNotPermitted(ApplicationError):
 # --- Shared checks --------------------------------------------------------------------------
 
 
+class StepTakenByOther(ApplicationError):
+    """Two people took the same step at once: the second finds it taken (pages and API show the message)."""
+
+
 def _lock(case: DemotionCase) -> DemotionCase:
-    return DemotionCase.objects.select_for_update().get(pk=case.pk)
+    """The case row locked until the step's transaction ends; a concurrent step on the same case
+    waits here.  The state the caller saw is kept, so the loser of a race is told that someone
+    else took the step (rather than that the case is in the wrong state)."""
+    locked = DemotionCase.objects.select_for_update().get(pk=case.pk)
+    locked._seen_state = case.state
+    return locked
+
+
+def _taken_by_other(case: DemotionCase, step: str) -> StepTakenByOther | None:
+    """The caller saw the case in a state the step leaves from, but since then another user moved it."""
+    seen = getattr(case, "_seen_state", None)
+    method = getattr(case, step, None)
+    meta = getattr(method, "_django_fsm", None)
+    if seen is None or seen == case.state or meta is None or not meta.has_transition(seen):
+        return None
+    return StepTakenByOther(
+        f"此环节已被他人处理：案件已处于“{case.get_state_display()}”环节，"
+        f"您的“{STEP_VERBS.get(step, step)}”未保存。请刷新页面查看最新情况。"
+    )
 
 
 def _by(obj, actor) -> None:
@@ -107,7 +129,7 @@ def _check_transition(case: DemotionCase, step: str, actor) -> None:
     method = getattr(case, step)
     meta = method._django_fsm
     if not (meta.has_transition(case.state) and meta.conditions_met(case, case.state)):
-        raise _wrong_state(case, step)
+        raise _taken_by_other(case, step) or _wrong_state(case, step)
     if not has_transition_perm(method, actor):
         raise StepNotPermitted()
 

@@ -10,18 +10,20 @@ import datetime as dt
 from celery import group, shared_task
 from django.utils import timezone
 
+from config.celery import RELIABLE_TASK
+
 from . import sweep
 from .restoration import evaluate_follow_ups
 
 
-@shared_task(name="demotions.sweep_chunk", acks_late=True)
+@shared_task(name="demotions.sweep_chunk", **RELIABLE_TASK)
 def sweep_chunk(as_of_iso: str, first_id: int, last_id: int) -> dict:
     """The sweep for the people in scope whose staff id lies in [first_id, last_id]."""
     result = sweep.sweep_chunk(as_of=dt.date.fromisoformat(as_of_iso), first_id=first_id, last_id=last_id)
     return result.as_dict()
 
 
-@shared_task(name="demotions.sweep_daily")
+@shared_task(name="demotions.sweep_daily", **RELIABLE_TASK)
 def sweep_daily(as_of_iso: str | None = None, chunk_size: int = 5000) -> dict:
     """Queue the night's sweep (as of today in Asia/Shanghai unless a date is given) chunk by
     chunk, and mark the restoration follow-ups of executed demotions.  Returns the chunk task ids."""

@@ -700,9 +700,14 @@ def approve_list(
 ) -> ProposedList:
     """卫健委审批 after a publicity without unanswered objections: the proposed become approved."""
     require_step(actor, "approve")
+    seen = proposed_list.status
     proposed_list = ProposedList.objects.select_for_update().get(pk=proposed_list.pk)
     _in_reach(actor, proposed_list.round)
     if proposed_list.status != ListStatus.PUBLICISED:
+        if seen == ListStatus.PUBLICISED:  # two approvers at once: the other one's approval stands
+            raise ApplicationError(
+                f"此名单已被他人处理：现为“{proposed_list.get_status_display()}”，您的审批未保存。请刷新页面查看。"
+            )
         raise ApplicationError("名单须公示结束后方可审批。")
     _assert_within_quota(proposed_list.round, institution_id=proposed_list.institution_id)
     proposed_list.status = ListStatus.APPROVED

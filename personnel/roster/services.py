@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -199,6 +200,31 @@ def run_import_record(*, record: RosterImport, dry_run: bool) -> RosterImport:
     return record
 
 
+INTERRUPTED_MESSAGE = "数据库连接中断，导入未完成，未写入任何数据。请在数据库恢复后重新导入同一文件。"
+
+
+def interrupted(record: RosterImport, error: Exception) -> str:
+    """The import's transaction died with the database connection (a restart, a failover): nothing
+    was written.  Record that on a fresh connection when the database is back, and return the
+    message for the person who ran it."""
+    from django.db import connection
+
+    for attempt in range(10):  # a restarting server answers again within seconds
+        connection.close()  # the broken connection; the next query opens a new one
+        try:
+            RosterImport.objects.filter(pk=record.pk).update(
+                status=RosterImport.Status.FAILED, message=INTERRUPTED_MESSAGE, finished_at=timezone.now()
+            )
+            break
+        except DatabaseError:
+            time.sleep(min(0.2 * 2**attempt, 2))
+    else:
+        logger.warning("roster import %s: could not mark it interrupted (database still down)", record.pk)
+    return (
+        f"{INTERRUPTED_MESSAGE}（{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}）"
+    )
+
+
 def store_report(*, record: RosterImport, report: RosterReport) -> None:
     if report.file_error:
         status = RosterImport.Status.FAILED
@@ -264,7 +290,11 @@ def submit_import(*, record: RosterImport, dry_run: bool, rows: int | None = Non
         record.status = RosterImport.Status.PENDING
         record.dry_run = dry_run
         record.save(update_fields=["status", "dry_run"])
-        run_roster_import.delay(record.pk, dry_run)
+        from ops.outbox import DELAYED_MESSAGE, enqueue
+
+        if not enqueue(run_roster_import, record.pk, dry_run):  # Redis down: kept in the outbox, sent when back
+            record.message = DELAYED_MESSAGE
+            record.save(update_fields=["message"])
         return True
     run_import_record(record=record, dry_run=dry_run)
     return False

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 
 from personnel.models import User
-from personnel.roster.services import create_import_record, report_from_record, run_import_record
+from personnel.roster.services import create_import_record, interrupted, report_from_record, run_import_record
 
 
 class Command(BaseCommand):
@@ -35,7 +36,10 @@ class Command(BaseCommand):
         record = create_import_record(
             file_name=path.name, data=path.read_bytes(), actor=actor, source="command", dry_run=options["dry_run"]
         )
-        run_import_record(record=record, dry_run=options["dry_run"])
+        try:
+            run_import_record(record=record, dry_run=options["dry_run"])
+        except (OperationalError, InterfaceError) as error:  # the database went away mid-import
+            raise CommandError(interrupted(record, error)) from error
         report = report_from_record(record)
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))

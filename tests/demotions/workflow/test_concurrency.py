@@ -1,5 +1,5 @@
 """Two offices taking the same step at the same moment (PostgreSQL): the case row is locked, so
-one execution goes through and the other is refused naming the step the case is now at — one new
+one execution goes through and the other is told that someone else took the step (已被他人处理) — one new
 appointment, one logged transition."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def test_two_simultaneous_executions_appoint_once(case, flow, actors):
     appointments = [o for o in outcomes if isinstance(o, Appointment)]
     refusals = [o for o in outcomes if isinstance(o, ApplicationError)]
     assert len(appointments) == 1 and len(refusals) == 1, outcomes
-    assert "案件当前处于“已执行”环节，不能执行" in refusals[0].message
+    assert "此环节已被他人处理：案件已处于“已执行”环节" in refusals[0].message
     assert fresh(case).state == CaseState.EXECUTED
     assert Appointment.objects.filter(staff=case.staff, status=AppointmentStatus.ACTIVE).count() == 1
     assert StateLog.objects.for_(case).filter(transition="execute").count() == 1
