@@ -265,7 +265,7 @@ def write_report(args, runs: list[dict], before: tuple, after: tuple, started: f
         text = optimizations.read_text(encoding="utf-8").strip().splitlines()
         if text and text[0].startswith("# "):
             text = text[1:]
-        lines += [ln.replace("\n", "") for ln in text]
+        lines += [f"#{ln}" if ln.startswith("#") else ln for ln in text]  # its sections nest under this one
     else:
         lines.append("(bench/optimizations.md is missing.)")
     out.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
