@@ -181,6 +181,8 @@ def write_report(args, runs: list[dict], before: tuple, after: tuple, started: f
     wall = time.perf_counter() - started
     full = float(args.scale) == 1.0
     out = P.BENCH / ("RESULTS.md" if full else "RESULTS-quick.md")
+    if args.only:  # a partial run does not replace the committed tables
+        out = P.RESULTS_DIR / f"RESULTS-only-{args.only.replace(',', '-')}.md"
     generation = "reused" if info.get("reused") else f"{info.get('generation_s', 0):.0f} s"
     lines = [
         f"# Benchmark results — {'province scale' if full else f'quick run at scale {args.scale}'}",
@@ -291,7 +293,15 @@ def main() -> int:
     ok, why = reusable(args.db, args.scale) if args.reuse else (False, "--reuse not given")
     if ok:
         info["reused"] = True
-        print(f"== reusing {args.db}: {why}", flush=True)
+        print(f"== reusing {args.db}: {why}; applying any migration added since", flush=True)
+        code = subprocess.call(  # noqa: S603
+            [PYTHON, "manage.py", "migrate", "--noinput"],
+            cwd=P.ROOT,
+            env={**os.environ, "DATABASE_URL": P.PG + args.db},
+        )
+        if code:
+            print(f"run_all: migrate on {args.db} failed (exit {code})", file=sys.stderr)
+            return code
     else:
         print(f"== generating {args.db} ({why})", flush=True)
         t = time.perf_counter()
