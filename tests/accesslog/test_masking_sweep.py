@@ -18,6 +18,7 @@ from personnel.choices import Role
 pytestmark = pytest.mark.django_db
 
 ROLES_WITHOUT = [Role.HOSPITAL_HR, Role.DEPARTMENT_HEAD, Role.STAFF]
+BLANK_FORMS = {"/roster/template.xlsx"}  # the empty import template: no personal data, not an export
 SKIP_PREFIXES = ("logout", "admin/logout", "api/schema", "api/docs", "healthz")
 
 
@@ -79,7 +80,7 @@ def _text(response) -> str:
     return content.decode("utf-8", "replace")
 
 
-def _sweep(client, world) -> tuple[int, str]:
+def _sweep(client, world) -> tuple[int, str, dict[str, bool]]:
     ids = sorted(
         {
             world.head_staff.pk,
@@ -91,6 +92,7 @@ def _sweep(client, world) -> tuple[int, str]:
     )
     seen = []
     count = 0
+    exports: dict[str, bool] = {}  # every xlsx/PDF answered: does it carry the watermark?
     client.raise_request_exception = False  # a page that errors shows nothing; other suites own 5xx
     urls = {u for p in _patterns() for u in _concrete(p, ids) if not u.lstrip("/").startswith(SKIP_PREFIXES)}
     urls |= {"/api/v1/staff/?page_size=500", "/roster/export.xlsx", "/access-log/export.xlsx"}
@@ -99,8 +101,12 @@ def _sweep(client, world) -> tuple[int, str]:
         if response.status_code != 200:
             continue
         count += 1
-        seen.append(_text(response))
-    return count, "\n".join(seen)
+        text = _text(response)
+        seen.append(text)
+        kind = response.get("Content-Type", "")
+        if ("spreadsheetml" in kind or "pdf" in kind) and url not in BLANK_FORMS:
+            exports[url] = "导出人：" in text
+    return count, "\n".join(seen), exports
 
 
 @pytest.mark.parametrize("role", ROLES_WITHOUT)
@@ -113,10 +119,12 @@ def test_no_full_id_number_or_phone_reaches_a_role_without_the_permission(world,
     # full-number one, as an over-privileged operator would have.
     client = admin_client(user, full_id=False)
     assert not type(user).objects.get(pk=user.pk).has_perm("personnel.view_full_id_number")
-    count, text = _sweep(client, world)
+    count, text, exports = _sweep(client, world)
     assert count > 30, count
     leaked = {secret: name for secret, name in secrets.items() if secret in text}
     assert leaked == {}
+    # Every xlsx and PDF the role could download carries the export watermark.
+    assert exports and all(exports.values()), exports
 
 
 def test_the_permission_holder_sees_them(world, client):
