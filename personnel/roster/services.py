@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.cache import cache
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from ..models import RosterImport
@@ -113,6 +113,8 @@ def _import(report: RosterReport, *, file, actor, dry_run: bool, progress) -> Ro
             report.errors = plan.errors
             if not report.errors and not dry_run:
                 importer.write(plan)
+    except (OperationalError, InterfaceError):
+        raise  # the connection is gone (a restart): nothing was written; the caller says so (interrupted())
     except DatabaseError as error:
         logger.exception("roster import rolled back")
         report.errors = [{"row": None, "column": "", "message": f"写入数据库时出错，已全部撤销：{error}"}]
@@ -189,6 +191,8 @@ def run_import_record(*, record: RosterImport, dry_run: bool) -> RosterImport:
 
     try:
         report = import_roster(file=bytes(record.content or b""), actor=actor, dry_run=dry_run, progress=progress)
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the record cannot be written now (see interrupted())
     except Exception as error:
         logger.exception("roster import %s crashed", record.pk)
         record.status = RosterImport.Status.FAILED

@@ -32,6 +32,14 @@ def roster_site() -> None:
 
 def roster_file(rows: int) -> bytes:
     """A valid roster of `rows` new people for 策勒县人民医院 / 内科."""
+    import datetime as dt
+
+    from personnel.validators import compose_id_number
     from tests.roster.helpers import build_xlsx, roster_row
 
-    return build_xlsx([roster_row(姓名=f"测试{i}") for i in range(rows)])
+    def person(i: int) -> dict:
+        birth = dt.date(1965, 1, 1) + dt.timedelta(days=i // 400)  # 400 distinct sequences a day
+        number = compose_id_number(area_code="653225", birth_date=birth, sequence=100 + i % 400, is_male=True)
+        return roster_row(姓名=f"测试{i}", 身份证号=number, 出生日期=birth)
+
+    return build_xlsx([person(i) for i in range(rows)])

@@ -81,7 +81,8 @@ class ThrowawayPostgres:
 
     def restart(self) -> None:
         """pg_ctl -m fast restart: every session is disconnected, transactions in flight roll back."""
-        self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "restart")
+        self._run(pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self.start()  # `pg_ctl restart` would hand the server our pipes; start logs to the file
         self.restarts += 1
 
     def stop(self) -> None:
