@@ -267,9 +267,8 @@ class ApplicationViewSet(ScopedReadOnlyViewSet):
         response.status_code = status.HTTP_201_CREATED
         return response
 
-    @extend_schema(
-        summary="下载佐证材料", tags=[TAG], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}
-    )
+    # The stored file's own type (from its suffix: PDF, JPEG, PNG …), so the schema says any.
+    @extend_schema(summary="下载佐证材料", tags=[TAG], responses={(200, "*/*"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path=r"evidence/(?P<evidence_id>\d+)")
     def download_evidence(self, request, *args, **kwargs):
         application = self.get_object()
@@ -407,9 +406,7 @@ class AgreementViewSet(ScopedReadOnlyViewSet):
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
         return response
 
-    @extend_schema(
-        summary="下载签字扫描件", tags=[TAG], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}
-    )
+    @extend_schema(summary="下载签字扫描件", tags=[TAG], responses={(200, "*/*"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def scan(self, request, *args, **kwargs):
         return scan_response(self.get_object())
