@@ -10,11 +10,13 @@ is harmless because every task is idempotent (config.celery.RELIABLE_TASK)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from celery import current_app
 from django.db import transaction
 from django.utils import timezone
+from kombu import pools as kombu_pools
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -23,8 +25,19 @@ from .models import OutboxJob
 
 logger = logging.getLogger("ops.outbox")
 
-BROKER_DOWN = (BrokerError, RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
+# RuntimeError: kombu's "Acquire on closed pool" after a failed publish closed the producer pool.
+BROKER_DOWN = (BrokerError, RedisConnectionError, RedisTimeoutError, ConnectionError, OSError, RuntimeError)
 DELAYED_MESSAGE = "后台任务服务暂时不可用，本次任务已登记，服务恢复后将自动执行，处理结果会有延迟，请稍后查看。"
+
+
+def _reset_producer_pool() -> None:
+    """A failed publish can leave Celery's producer pool closed ("Acquire on closed pool"): drop it,
+    so the next send builds a fresh one once the broker is back."""
+    app = current_app._get_current_object()
+    with contextlib.suppress(Exception):
+        kombu_pools.reset()  # the process-wide producer pools, keyed by connection, hold the closed one
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 def _send(name: str, args, kwargs) -> None:
@@ -41,6 +54,7 @@ def enqueue(task, *args, **kwargs) -> bool:
     try:
         _send(name, args, kwargs)
     except BROKER_DOWN as error:
+        _reset_producer_pool()
         logger.warning("Broker unreachable; job %s kept in the outbox: %s", name, error)
         OutboxJob.objects.create(task=name, args=list(args), kwargs=dict(kwargs), attempts=1, last_error=str(error))
         return False
@@ -61,6 +75,7 @@ def drain(limit: int = 500) -> dict[str, int]:
             try:
                 _send(job.task, job.args, job.kwargs)
             except BROKER_DOWN as error:
+                _reset_producer_pool()
                 job.attempts += 1
                 job.last_error = str(error)
                 job.save(update_fields=["attempts", "last_error"])

@@ -4,6 +4,7 @@ the cluster with pg_dump/pg_restore, and a tally of what the tests did (printed 
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections import Counter
 
@@ -16,6 +17,8 @@ from tests.demotions.workflow.conftest import _media, actors, case, flow  # noqa
 from .servers import ThrowawayPostgres, ThrowawayRedis, django_env, manage, pg_bin, tools_missing
 
 TALLY: Counter = Counter()
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="runs on PostgreSQL (DATABASE_URL)")
 LINES: list[str] = []
 
 
@@ -34,10 +37,7 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def pytest_collection_modifyitems(config, items):
-    import os
-
-    url = os.environ.get("DATABASE_URL", "")
-    reason = "" if url.startswith(("postgres://", "postgresql://")) else "fault tests run on PostgreSQL (DATABASE_URL)"
+    reason = "" if ON_POSTGRES else "fault tests run on PostgreSQL (DATABASE_URL)"
     reason = reason or tools_missing()
     if not reason:
         return

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connections
 from django_fsm_log.models import StateLog
 
 from demotions import services
@@ -18,7 +18,7 @@ from personnel.choices import Role
 from personnel.errors import ApplicationError
 from tests.demotions.workflow.conftest import DAYS, fresh
 
-from .conftest import report
+from .conftest import postgres_only, report
 
 NEEDS_THROWAWAY_SERVERS = False  # runs on the test database; skips itself on SQLite
 
@@ -45,10 +45,9 @@ def race(fn, actors_: list) -> tuple[list, list[ApplicationError]]:
     return won, refused
 
 
+@postgres_only  # SQLite locks the whole database: there is no race to lose
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_commission_users_approving_the_same_case_at_once_one_wins_the_other_is_told(case, flow, actors, world):
-    if connection.vendor != "postgresql":
-        pytest.skip("并发审批的行锁只在 PostgreSQL 上检验。")
     from tests.factories import UserFactory
 
     second_admin = UserFactory(username="admin2", role=Role.COMMISSION_ADMIN, institution=world.commission)
