@@ -8,6 +8,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.conf import settings
 
 from personnel.forms import DateInput, label_blank_choices
 from personnel.models import PostGrade
@@ -17,7 +18,6 @@ from .choices import BallotGroup, CaseKind, EventKind, Trigger
 
 TEXTAREA = {"rows": 3}
 MAX_EVIDENCE_FILES = 10
-MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -40,9 +40,10 @@ class MultipleFileField(forms.FileField):
         if len(files) > MAX_EVIDENCE_FILES:
             raise forms.ValidationError(f"一次最多上传{MAX_EVIDENCE_FILES}个文件。")
         cleaned = [super(MultipleFileField, self).clean(f, initial) for f in files]
-        too_big = [f.name for f in cleaned if f.size > MAX_EVIDENCE_BYTES]
+        limit = settings.UPLOAD_KINDS["evidence"]["max_bytes"]  # the content is checked by uploads.validation
+        too_big = [f.name for f in cleaned if f.size > limit]
         if too_big:
-            raise forms.ValidationError(f"单个文件不能超过20MB：{'、'.join(too_big)}。")
+            raise forms.ValidationError(f"单个文件不能超过{limit // 1024 // 1024}MB：{'、'.join(too_big)}。")
         return cleaned
 
 

@@ -44,17 +44,6 @@ from .restoration import completion_summary, target_completion
 
 TWO_PLACES = Decimal("0.01")
 
-# Evidence files (提议材料、会议纪要、协议…): the types offices exchange, and their leading bytes.
-EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
-EVIDENCE_TYPES = {
-    "pdf": (b"%PDF",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-}
-
 STEP_VERBS = {
     "propose": "提议",
     "review": "进行资格审查",

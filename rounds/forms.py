@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 
 from demotions.choices import BallotGroup
 from personnel.models import PostGrade, Staff
@@ -120,6 +121,7 @@ class SignForm(forms.Form):
         f = self.cleaned_data["signed_file"]
         if not (f.name or "").lower().endswith((".pdf", ".jpg", ".jpeg", ".png")):
             raise forms.ValidationError("扫描件应为PDF或JPG/PNG图片。")
-        if f.size > 20 * 1024 * 1024:
-            raise forms.ValidationError("扫描件不能超过20MB。")
+        limit = settings.UPLOAD_KINDS["signed_agreement"]["max_bytes"]  # the content: uploads.validation
+        if f.size > limit:
+            raise forms.ValidationError(f"扫描件不能超过{limit // 1024 // 1024}MB。")
         return f

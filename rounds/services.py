@@ -319,9 +319,6 @@ def apply(
     return application
 
 
-EVIDENCE_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx")
-
-
 def _checked_upload(file, kind: str, field: str):
     """uploads.validation's verdict on the file's content, as an ApplicationError naming the field."""
     from uploads.validation import UploadRejected, check_upload
@@ -336,9 +333,6 @@ def storage_name(checked) -> str:
     from uploads.validation import storage_name as random_name
 
     return random_name(checked)
-
-
-EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 
 
 @transaction.atomic
