@@ -248,6 +248,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # The lock a worker takes to put back expired messages; a worker killed holding it must not
+    # block the others longer than the visibility timeout (kombu's default is 300 s).
+    "unacked_mutex_expire": min(300, CELERY_VISIBILITY_TIMEOUT),
+    # How often a worker looks for expired messages to put back (kombu's default: every 100 s).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_SECONDS", default=60),
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
 }

@@ -63,6 +63,7 @@ def test_a_worker_killed_mid_sweep_is_replaced_and_the_sweep_completes_without_d
         CELERY_BROKER_URL=throwaway_redis.url(0),
         CELERY_RESULT_BACKEND=throwaway_redis.url(1),
         CELERY_VISIBILITY_TIMEOUT="3",
+        CELERY_UNACKED_RESTORE_SECONDS="1",
         FAULTS_CHUNK_DELAY="0.6",
     )
     client = Celery(broker=env["CELERY_BROKER_URL"], backend=env["CELERY_RESULT_BACKEND"])
