@@ -16,7 +16,7 @@ from django.core.cache import caches
 from django.test import override_settings
 
 from ops.models import OutboxJob
-from ops.outbox import DELAYED_MESSAGE, drain, enqueue
+from ops.outbox import DELAYED_MESSAGE, _reset_producer_pool, drain, enqueue
 
 from .conftest import report
 from .scenario import PASSWORD, roster_file
@@ -166,7 +166,7 @@ def test_the_cache_answers_misses_while_redis_is_down_and_logs_it(throwaway_redi
 
 
 @pytest.mark.django_db
-def test_the_next_successful_enqueue_sends_what_waited_in_the_outbox(throwaway_redis):
+def test_the_next_successful_enqueue_sends_what_waited_in_the_outbox(throwaway_redis, monkeypatch):
     import redis
     from celery import current_app
 
@@ -174,7 +174,9 @@ def test_the_next_successful_enqueue_sends_what_waited_in_the_outbox(throwaway_r
     saved = app.conf.task_always_eager, app.conf.broker_url
     app.conf.task_always_eager = False
     app.conf.broker_url = throwaway_redis.url(0)
-    app._pool = None
+    # Celery reads the broker from the CELERY_BROKER_URL environment variable before its conf (CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", throwaway_redis.url(0))
+    _reset_producer_pool()  # a producer pool cached by an earlier test still points at the shared broker
     try:
         throwaway_redis.kill()
         assert enqueue("notifications.send_daily_digests") is False
@@ -190,5 +192,5 @@ def test_the_next_successful_enqueue_sends_what_waited_in_the_outbox(throwaway_r
                          "talent.watch_terminations"]  # fmt: skip
     finally:
         app.conf.task_always_eager, app.conf.broker_url = saved
-        app._pool = None
+        _reset_producer_pool()
     report("enqueue with Redis down: 2 jobs to the outbox, sent by the next successful enqueue", faults_injected=1)
