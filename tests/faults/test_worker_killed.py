@@ -44,7 +44,7 @@ def _wait(predicate, timeout: float, what: str):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_mid_sweep_is_replaced_and_the_sweep_completes_without_doubles(
-    world, assess, throwaway_pg, throwaway_redis, tmp_path
+    world, assess, throwaway_pg, throwaway_redis, tmp_path, monkeypatch
 ):
     for _ in range(PEOPLE):
         person_with_every_rule(world, assess)
@@ -66,6 +66,10 @@ def test_a_worker_killed_mid_sweep_is_replaced_and_the_sweep_completes_without_d
         CELERY_UNACKED_RESTORE_SECONDS="1",
         FAULTS_CHUNK_DELAY="0.6",
     )
+    # Celery reads CELERY_BROKER_URL / CELERY_RESULT_BACKEND from the environment before its own conf
+    # (CI sets them to the shared Redis): point them at the throwaway one for this client too.
+    monkeypatch.setenv("CELERY_BROKER_URL", env["CELERY_BROKER_URL"])
+    monkeypatch.setenv("CELERY_RESULT_BACKEND", env["CELERY_RESULT_BACKEND"])
     client = Celery(broker=env["CELERY_BROKER_URL"], backend=env["CELERY_RESULT_BACKEND"])
     log = tmp_path / "worker.log"
     include = ("--include", "tests.faults.slow_chunks")
