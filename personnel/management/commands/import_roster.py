@@ -12,7 +12,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
 
 from personnel.models import User
-from personnel.roster.services import create_import_record, interrupted, report_from_record, run_import_record
+from personnel.roster.services import (
+    INTERRUPTED_MESSAGE,
+    create_import_record,
+    interrupted,
+    report_from_record,
+    run_import_record,
+)
 
 
 class Command(BaseCommand):
@@ -33,9 +39,13 @@ class Command(BaseCommand):
             actor = User.objects.select_related("institution").filter(username=options["user"]).first()
             if actor is None:
                 raise CommandError(f"没有用户“{options['user']}”。")
-        record = create_import_record(
-            file_name=path.name, data=path.read_bytes(), actor=actor, source="command", dry_run=options["dry_run"]
-        )
+        try:
+            record = create_import_record(
+                file_name=path.name, data=path.read_bytes(), actor=actor, source="command", dry_run=options["dry_run"]
+            )
+        except (OperationalError, InterfaceError) as error:  # the database went away before the import began
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise CommandError(f"{INTERRUPTED_MESSAGE}（{first}）") from error
         try:
             run_import_record(record=record, dry_run=options["dry_run"])
         except (OperationalError, InterfaceError) as error:  # the database went away mid-import
